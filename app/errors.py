@@ -50,9 +50,7 @@ class WeakPassphrase(HavenError):
 class KeychainUnavailable(HavenError):
     """The OS keychain is missing, locked or changed: the passphrase still unlocks."""
 
-    user_message = (
-        "This computer's keychain could not be used, so Haven needs your passphrase."
-    )
+    user_message = "This computer's keychain could not be used, so Haven needs your passphrase."
 
 
 class KeyFileError(HavenError):
@@ -135,9 +133,7 @@ class ExportError(HavenError):
 class SharingDecisionRequired(ExportError):
     """Appendix 13: nothing leaves Haven without a recorded information-sharing decision."""
 
-    user_message = (
-        "Record the information-sharing decision for this record before exporting it."
-    )
+    user_message = "Record the information-sharing decision for this record before exporting it."
 
 
 class CertificateError(HavenError):
@@ -151,4 +147,6 @@ class SendError(HavenError):
 class TrainingProfileCannotSend(HavenError):
     """Standard 10 training profiles hold fictional data and never send to real recipients."""
 
-    user_message = "This is a training profile: it cannot send or queue anything to real recipients."
+    user_message = (
+        "This is a training profile: it cannot send or queue anything to real recipients."
+    )

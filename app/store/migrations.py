@@ -1,0 +1,134 @@
+"""Numbered schema migrations, tracked with PRAGMA user_version.
+
+Each migration is a list of statements applied in one transaction, so a crash during an
+upgrade leaves the previous version intact. Migrations are append-only: a released one is
+never edited (tests build a database at every earlier version and upgrade it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.errors import StoreTooNew
+
+if TYPE_CHECKING:
+    from app.store.connection import EncryptedDatabase
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: children, records with their version chain, settings and the audit chain.
+    (
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE subjects (
+            id TEXT PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            known_as TEXT NOT NULL DEFAULT '',
+            dob TEXT,
+            gender TEXT NOT NULL DEFAULT '',
+            local_authority TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            subject_id TEXT NOT NULL REFERENCES subjects(id),
+            form_id TEXT NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('draft', 'completed', 'signed', 'queued', 'sent')),
+            answers TEXT NOT NULL DEFAULT '{}',
+            problem_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            completed_at TEXT,
+            completed_by TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            supersedes TEXT REFERENCES records(id),
+            superseded_by TEXT REFERENCES records(id),
+            amend_reason TEXT,
+            parent_id TEXT REFERENCES records(id)
+        )""",
+        "CREATE INDEX records_subject ON records(subject_id, updated_at)",
+        "CREATE INDEX records_status ON records(status, updated_at)",
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            record_id TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+    ),
+    # 2: missing episodes (section 11), the outbox, review state and full-text search.
+    (
+        """CREATE TABLE missing_episodes (
+            id TEXT PRIMARY KEY,
+            subject_id TEXT NOT NULL REFERENCES subjects(id),
+            record_id TEXT UNIQUE REFERENCES records(id),
+            missing_from TEXT,
+            returned_at TEXT,
+            interviewed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX episodes_subject ON missing_episodes(subject_id, missing_from)",
+        "ALTER TABLE records ADD COLUMN episode_id TEXT REFERENCES missing_episodes(id)",
+        "ALTER TABLE records ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE records ADD COLUMN reviewed_by TEXT",
+        "ALTER TABLE records ADD COLUMN review_comment TEXT",
+        """CREATE TABLE outbox (
+            id TEXT PRIMARY KEY,
+            record_id TEXT REFERENCES records(id),
+            message_id TEXT NOT NULL UNIQUE,
+            recipient TEXT NOT NULL,
+            recipient_label TEXT NOT NULL DEFAULT '',
+            message BLOB NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            last_reply TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        """CREATE TABLE outbox_attempts (
+            id INTEGER PRIMARY KEY,
+            outbox_id TEXT NOT NULL REFERENCES outbox(id),
+            at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            reply_code INTEGER,
+            reply TEXT NOT NULL DEFAULT ''
+        )""",
+        # Full-text search lives inside the encrypted file: an FTS5 table is ordinary pages.
+        """CREATE VIRTUAL TABLE search_index USING fts5(
+            kind UNINDEXED, item_id UNINDEXED, subject_id UNINDEXED, body,
+            tokenize = 'unicode61 remove_diacritics 2'
+        )""",
+    ),
+)
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: EncryptedDatabase) -> int:
+    return int(db.execute("PRAGMA user_version")[0][0])
+
+
+def migrate(db: EncryptedDatabase, target: int = LATEST_VERSION) -> int:
+    """Bring the schema to `target`; returns the version it started at."""
+    start = schema_version(db)
+    if start > LATEST_VERSION:
+        raise StoreTooNew()
+    for number in range(start + 1, target + 1):
+        with db.transaction() as conn:
+            for statement in MIGRATIONS[number - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return start
