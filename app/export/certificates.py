@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -37,7 +39,7 @@ RECOMMENDED_RECIPIENT_BITS = 3072
 DOCUMENT_SIGNING_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
 """Microsoft's "Document Signing" extended key usage, recognised by Adobe Reader."""
 
-SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+SigningKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,7 @@ def _parse_certificate(data: bytes) -> x509.Certificate:
         ) from exc
 
 
-def _public_der(public: object) -> bytes:
-    assert isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+def _public_der(public: CertificatePublicKeyTypes) -> bytes:
     return public.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -1,0 +1,466 @@
+"""Use cases: what a practitioner does, as functions the window, the CLI and tests share.
+
+`Haven` joins one unlocked profile (app.profile.Session and its repository) with the form
+definitions (app.forms). The repository stores; the forms engine validates, computes
+outcomes and summaries; this module decides the order of those steps, e.g. that nothing
+is marked completed unless it validated (SPEC.md section 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter, SearchHit, Subject
+from app.errors import AnswersError, InvalidState, ValidationFailed
+from app.forms import (
+    EvaluationContext,
+    FormDefinition,
+    FormRegistry,
+    Outcome,
+    Problem,
+    evaluate_outcomes,
+    load_registry,
+    prefill,
+    summarise,
+    validate,
+)
+from app.forms.dates import parse_date, parse_datetime
+from app.forms.missing import repeat_missing, return_interview_status
+from app.profile import Session
+
+DEFAULT_SETTINGS: dict[str, object] = {
+    # Section 11: 3 or more missing episodes within 3 months -> automatic MASE discussion.
+    # Some areas use 3 in 30 days: repeat_missing_window_days overrides the months.
+    "repeat_missing_count": 3,
+    "repeat_missing_window_months": 3,
+    "repeat_missing_window_days": 0,
+    # Section 11: the return interview is due within 72 hours of the child's return.
+    "return_interview_hours": 72,
+    "idle_lock_minutes": 5,
+}
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved_at: str
+    problems: list[Problem]
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    """One line of a child's chronology: a record or a missing episode."""
+
+    kind: str
+    id: str
+    title: str
+    status: str
+    when: str
+    badges: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MyWork:
+    drafts: list[Record]
+    needs_action: list[tuple[Record | None, str]]
+    outbox: list[OutboxItem]
+
+
+def _local_now() -> datetime:
+    return datetime.now().replace(second=0, microsecond=0)
+
+
+class Haven:
+    """One unlocked profile plus the form definitions: every use case lives here."""
+
+    def __init__(
+        self,
+        session: Session,
+        registry: FormRegistry | None = None,
+        clock: Callable[[], datetime] = _local_now,
+    ) -> None:
+        self.session = session
+        self.repo = session.repo
+        self.registry = registry if registry is not None else load_registry()
+        self.clock = clock
+
+    @property
+    def training(self) -> bool:
+        return self.session.training
+
+    @property
+    def actor(self) -> str:
+        return self.session.actor
+
+    # ---- settings and context ---------------------------------------------------------
+
+    def settings(self) -> dict[str, object]:
+        out = dict(DEFAULT_SETTINGS)
+        for key, default in DEFAULT_SETTINGS.items():
+            raw = self.repo.get_setting(key)
+            if raw is not None and isinstance(default, int):
+                try:
+                    out[key] = int(raw)
+                except ValueError:
+                    out[key] = default
+        return out
+
+    def set_setting(self, key: str, value: object) -> None:
+        if key not in DEFAULT_SETTINGS:
+            raise InvalidState("That is not a setting Haven knows.")
+        self.repo.set_setting(self.actor, key, str(value))
+
+    def context(self, record: Record | None = None, subject: Subject | None = None) -> EvaluationContext:
+        if subject is None and record is not None:
+            subject = self.repo.get_subject(record.subject_id)
+        info = self.session.info
+        episode: MissingEpisode | None = None
+        if record is not None and record.episode_id:
+            episode = self.repo.get_episode(record.episode_id)
+        return EvaluationContext(
+            now=self.clock(),
+            settings=self.settings(),
+            subject={
+                "name": subject.name if subject else None,
+                "dob": subject.dob if subject else None,
+                "known_as": subject.known_as if subject else None,
+            },
+            profile={
+                "name": info.name,
+                "agency": info.agency,
+                "role": info.role,
+                "local_authority": info.local_authority,
+                "email": info.email,
+                "phone": info.phone,
+            },
+            episode={
+                "missing_from": episode.missing_from if episode else None,
+                "returned_at": episode.returned_at if episode else None,
+            },
+        )
+
+    # ---- children ----------------------------------------------------------------------
+
+    def add_child(
+        self,
+        name: str,
+        dob: str | None,
+        *,
+        known_as: str = "",
+        gender: str = "",
+        local_authority: str = "",
+    ) -> Subject:
+        name = name.strip()
+        if not name:
+            raise AnswersError("Enter the child's name.")
+        if dob:
+            born = parse_date(dob)
+            if born is None:
+                raise AnswersError("Enter the date of birth as a real date, for example 2011-04-27.")
+            if born > self.clock().date():
+                raise AnswersError("The date of birth cannot be in the future.")
+        return self.repo.add_subject(
+            self.actor,
+            name,
+            dob or None,
+            known_as=known_as.strip(),
+            gender=gender.strip(),
+            local_authority=local_authority,
+        )
+
+    def children(self) -> list[Subject]:
+        return self.repo.list_subjects()
+
+    def child(self, subject_id: str) -> Subject:
+        return self.repo.get_subject(subject_id)
+
+    # ---- records -----------------------------------------------------------------------
+
+    def form_for(self, record: Record) -> FormDefinition:
+        """The form VERSION the record was started with, even if the file changed since."""
+        return self.registry.get(record.form_id, record.form_version)
+
+    def startable_forms(self) -> list[tuple[str, str]]:
+        return [(f.id, f.title) for f in self.registry.latest()]
+
+    def start_record(
+        self,
+        subject_id: str,
+        form_id: str,
+        *,
+        parent_id: str | None = None,
+        episode_id: str | None = None,
+        answers: Mapping[str, Any] | None = None,
+    ) -> Record:
+        subject = self.repo.get_subject(subject_id)
+        form = self.registry.get(form_id)
+        if episode_id is not None:
+            episode_id = self.repo.get_episode(episode_id).id
+        stub = _stub_record(subject.id, form, episode_id)
+        ctx = self.context(stub, subject)
+        initial: dict[str, Any] = prefill(form, ctx)
+        if parent_id is not None:
+            parent = self.repo.get_record(parent_id)
+            initial.update(self._carried_answers(form, parent))
+        if answers:
+            initial.update(_check_answers_shape(answers))
+        problems = validate(form, initial, ctx)
+        return self.repo.create_draft(
+            self.actor,
+            subject.id,
+            form.id,
+            form.version,
+            initial,
+            problem_count=_errors(problems),
+            summary=summarise(form, initial, ctx),
+            parent_id=parent_id,
+            episode_id=episode_id,
+        )
+
+    def record(self, record_id: str, *, audited: bool = False) -> Record:
+        return self.repo.get_record(record_id, viewer=self.actor if audited else None)
+
+    def save_draft(self, record_id: str, answers: Mapping[str, Any]) -> SaveResult:
+        """Autosave: validate (for the draft's error count), then one short transaction."""
+        answers = _check_answers_shape(answers)
+        record = self.repo.get_record(record_id)
+        form = self.form_for(record)
+        ctx = self.context(record)
+        problems = validate(form, answers, ctx)
+        saved_at = self.repo.save_draft(
+            self.actor,
+            record.id,
+            answers,
+            problem_count=_errors(problems),
+            summary=summarise(form, answers, ctx),
+            episode=_episode_fields(form, answers),
+        )
+        return SaveResult(saved_at, problems)
+
+    def check(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Problem]:
+        record = self.repo.get_record(record_id)
+        values = dict(answers) if answers is not None else record.answers
+        return validate(self.form_for(record), values, self.context(record))
+
+    def outcomes(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Outcome]:
+        record = self.repo.get_record(record_id)
+        values = dict(answers) if answers is not None else record.answers
+        return evaluate_outcomes(self.form_for(record), values, self.context(record))
+
+    def complete(self, record_id: str, answers: Mapping[str, Any] | None = None) -> Record:
+        """Lock the record, only if every answer validates (warnings do not block)."""
+        record = self.repo.get_record(record_id)
+        if not record.is_draft:
+            raise InvalidState("This record is already completed.")
+        values = _check_answers_shape(answers) if answers is not None else record.answers
+        form = self.form_for(record)
+        ctx = self.context(record)
+        problems = [p for p in validate(form, values, ctx) if p.severity == "error"]
+        if problems:
+            if answers is not None:
+                self.save_draft(record.id, values)
+            raise ValidationFailed([f"{p.path}: {p.message}" for p in problems])
+        if _episode_fields(form, values) is not None:
+            self.repo.save_draft(
+                self.actor, record.id, values, episode=_episode_fields(form, values),
+                summary=summarise(form, values, ctx),
+            )
+        done = self.repo.complete_record(
+            self.actor, record.id, values, summary=summarise(form, values, ctx)
+        )
+        interviewed = form.record_fields.get("interviewed_at")
+        if interviewed and record.episode_id:
+            self.repo.set_interviewed(record.episode_id, _text(values.get(interviewed)))
+        return done
+
+    def amend(self, record_id: str, reason: str) -> Record:
+        return self.repo.amend_record(self.actor, record_id, reason)
+
+    def delete_draft(self, record_id: str) -> None:
+        self.repo.delete_draft(self.actor, record_id)
+
+    def review(self, record_id: str, comment: str = "") -> Record:
+        return self.repo.review_record(self.actor, record_id, comment)
+
+    def search(self, text: str) -> list[SearchHit]:
+        return self.repo.search(text)
+
+    def _carried_answers(self, form: FormDefinition, parent: Record) -> dict[str, Any]:
+        """Answers carried from the record this one was started from (form's prefill_from)."""
+        for source in form.prefill_from:
+            if source.form == parent.form_id:
+                carried: dict[str, Any] = {}
+                for target, origin in source.map.items():
+                    value = parent.answers.get(origin)
+                    if value not in (None, "", []):
+                        carried[target] = value
+                return carried
+        return {}
+
+    # ---- missing episodes, flags and chronology ------------------------------------------
+
+    def episodes(self, subject_id: str) -> list[MissingEpisode]:
+        return self.repo.list_episodes(subject_id)
+
+    def episode_flags(self, episode: MissingEpisode) -> list[str]:
+        returned = parse_datetime(episode.returned_at)
+        if returned is None or episode.interviewed_at:
+            return []
+        hours = int(str(self.settings()["return_interview_hours"]))
+        status = return_interview_status(returned, self.clock(), hours=hours)
+        if status.overdue:
+            late = int(abs(status.hours_left))
+            return [f"Return interview overdue by {late} hour{'s' if late != 1 else ''}"]
+        left = int(status.hours_left)
+        return [f"Return interview due in {left} hour{'s' if left != 1 else ''}"]
+
+    def repeat_missing_flag(self, subject_id: str) -> str | None:
+        settings = self.settings()
+        episodes = [e for e in self.repo.list_episodes(subject_id) if e.missing_from]
+        days = int(str(settings["repeat_missing_window_days"]))
+        months = int(str(settings["repeat_missing_window_months"]))
+        count = int(str(settings["repeat_missing_count"]))
+        result = repeat_missing(
+            episodes, count=count, months=0 if days else months, days=days
+        )
+        if not result.flag:
+            return None
+        window = f"{days} days" if days else f"{months} months"
+        return (
+            f"{len(result.episodes)} missing episodes within {window}: automatic discussion "
+            "at MASE (section 11)"
+        )
+
+    def follow_up_flags(self, subject_id: str) -> list[tuple[Record, str]]:
+        """Completed records whose form asks for a follow-up form that was not started."""
+        records = self.repo.list_records(RecordFilter(subject_id=subject_id))
+        out: list[tuple[Record, str]] = []
+        for record in records:
+            if record.is_draft:
+                continue
+            form = self.form_for(record)
+            for follow in form.follow_ups:
+                later = [
+                    r for r in records
+                    if r.form_id == follow.form and r.created_at >= record.created_at
+                ]
+                if later:
+                    continue
+                message = follow.message_for(form, record.answers, self.context(record))
+                if message is not None:
+                    out.append((record, message))
+        return out
+
+    def child_flags(self, subject_id: str) -> list[str]:
+        flags: list[str] = []
+        for episode in self.repo.list_episodes(subject_id):
+            flags.extend(self.episode_flags(episode))
+        repeat = self.repeat_missing_flag(subject_id)
+        if repeat:
+            flags.append(repeat)
+        flags.extend(message for _, message in self.follow_up_flags(subject_id))
+        return flags
+
+    def chronology(self, subject_id: str) -> list[ChronologyEntry]:
+        entries: list[ChronologyEntry] = []
+        for record in self.repo.list_records(RecordFilter(subject_id=subject_id)):
+            form = self.form_for(record)
+            badges = [record.status]
+            if record.is_draft and record.problem_count:
+                badges.append(f"{record.problem_count} to fix")
+            if record.version > 1:
+                badges.append(f"version {record.version}")
+            entries.append(
+                ChronologyEntry(
+                    kind="record",
+                    id=record.id,
+                    title=f"{form.title} ({record.ref})",
+                    status=record.status,
+                    when=record.updated_at,
+                    badges=badges,
+                )
+            )
+        for episode in self.repo.list_episodes(subject_id):
+            entries.append(
+                ChronologyEntry(
+                    kind="episode",
+                    id=episode.id,
+                    title="Missing episode",
+                    status="returned" if episode.returned_at else "missing",
+                    when=episode.missing_from or episode.created_at,
+                    flags=self.episode_flags(episode),
+                )
+            )
+        entries.sort(key=lambda e: _sortable(e.when), reverse=True)
+        return entries
+
+    def my_work(self) -> MyWork:
+        drafts = self.repo.list_records(RecordFilter(statuses=("draft",)))
+        needs: list[tuple[Record | None, str]] = []
+        for subject in self.repo.list_subjects():
+            for episode in self.repo.list_episodes(subject.id):
+                for flag in self.episode_flags(episode):
+                    needs.append((None, f"{subject.ref}: {flag}"))
+            repeat = self.repeat_missing_flag(subject.id)
+            if repeat:
+                needs.append((None, f"{subject.ref}: {repeat}"))
+            for record, message in self.follow_up_flags(subject.id):
+                needs.append((record, message))
+        outbox = self.repo.list_outbox(("queued", "sending", "failed"))
+        return MyWork(drafts=drafts, needs_action=needs, outbox=outbox)
+
+
+def _stub_record(subject_id: str, form: FormDefinition, episode_id: str | None) -> Record:
+    return Record(
+        id="", ref="", subject_id=subject_id, form_id=form.id, form_version=form.version,
+        status="draft", answers={}, problem_count=0, created_at="", updated_at="",
+        created_by="", completed_at=None, completed_by=None, version=1, supersedes=None,
+        superseded_by=None, amend_reason=None, parent_id=None, episode_id=episode_id,
+    )
+
+
+def _errors(problems: list[Problem]) -> int:
+    return sum(1 for p in problems if p.severity == "error")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _episode_fields(
+    form: FormDefinition, answers: Mapping[str, Any]
+) -> tuple[str | None, str | None] | None:
+    fields = form.record_fields
+    if "missing_from" not in fields:
+        return None
+    return (
+        _text(answers.get(fields["missing_from"])),
+        _text(answers.get(fields.get("returned_at", ""))),
+    )
+
+
+def _check_answers_shape(answers: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(answers, Mapping):
+        raise AnswersError("Answers must be a JSON object of item ids and answers.")
+    out: dict[str, Any] = {}
+    for key, value in answers.items():
+        if not isinstance(key, str):
+            raise AnswersError("Every answer must be keyed by an item id.")
+        out[key] = value
+    return out
+
+
+def _sortable(when: str) -> str:
+    moment = parse_datetime(when) or (
+        datetime.combine(d, datetime.min.time()) if (d := parse_date(when)) else None
+    )
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=None).isoformat()
+    return when if isinstance(when, str) else date.min.isoformat()
