@@ -96,7 +96,14 @@ def append(conn: Any, actor: str, action: str, record_id: str | None, detail: st
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    # Chain from the recorded head, not from whatever row is last now: if entries were cut
+    # off the end, the next entry must leave a visible gap rather than heal the chain.
+    head = conn.execute("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,)).fetchone()
+    row = (
+        str(head[0]).split(":", 1)
+        if head
+        else conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    )
     seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
     at = now_utc()
     digest = entry_hash(prev, seq, at, actor, action, record_id, detail)

@@ -28,7 +28,7 @@ from app.forms import (
     validate,
 )
 from app.forms.dates import parse_date, parse_datetime
-from app.forms.missing import repeat_missing, return_interview_status
+from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.profile import Session
 
 DEFAULT_SETTINGS: dict[str, object] = {
@@ -277,7 +277,10 @@ class Haven:
         )
         interviewed = form.record_fields.get("interviewed_at")
         if interviewed and record.episode_id:
-            self.repo.set_interviewed(record.episode_id, _text(values.get(interviewed)))
+            # The record closes the episode's 72-hour flag even when no interview was
+            # possible (the record says why); the time is the interview's when held.
+            held = _text(values.get(interviewed)) or done.completed_at
+            self.repo.set_interviewed(record.episode_id, held)
         return done
 
     def amend(self, record_id: str, reason: str) -> Record:
@@ -327,14 +330,18 @@ class Haven:
         days = int(str(settings["repeat_missing_window_days"]))
         months = int(str(settings["repeat_missing_window_months"]))
         count = int(str(settings["repeat_missing_count"]))
-        result = repeat_missing(
-            episodes, count=count, months=0 if days else months, days=days
-        )
+        window = RepeatWindow(days=days) if days else RepeatWindow(months=months)
+        dated = [
+            _EpisodeDate(e.id, moment.date())
+            for e in episodes
+            if (moment := parse_datetime(e.missing_from)) is not None
+        ]
+        result = repeat_missing(dated, count=count, window=window)
         if not result.flag:
             return None
-        window = f"{days} days" if days else f"{months} months"
+        span = f"{days} days" if days else f"{months} months"
         return (
-            f"{len(result.episodes)} missing episodes within {window}: automatic discussion "
+            f"{len(result.episodes)} missing episodes within {span}: automatic discussion "
             "at MASE (section 11)"
         )
 
@@ -415,6 +422,12 @@ class Haven:
                 needs.append((record, message))
         outbox = self.repo.list_outbox(("queued", "sending", "failed"))
         return MyWork(drafts=drafts, needs_action=needs, outbox=outbox)
+
+
+@dataclass(frozen=True)
+class _EpisodeDate:
+    id: str
+    missing_from: date
 
 
 def _stub_record(subject_id: str, form: FormDefinition, episode_id: str | None) -> Record:

@@ -125,8 +125,8 @@ def cmd_forms_check(args: argparse.Namespace) -> int:
     from app.forms import load_registry
 
     registry = load_registry(args.forms_dir)
-    forms = [f for fid in registry.ids() for f in registry.versions(fid)]
-    print(f"All {len(forms)} form files are valid.")
+    count = sum(len(registry.versions(fid)) for fid in registry.ids())
+    print(f"All {count} form files are valid.")
     return 0
 
 
@@ -135,7 +135,7 @@ def cmd_forms_list(args: argparse.Namespace) -> int:
 
     registry = load_registry(args.forms_dir)
     for form_id in registry.ids():
-        versions = ", ".join(str(f.version) for f in registry.versions(form_id))
+        versions = ", ".join(str(v) for v in registry.versions(form_id))
         print(f"{form_id}\t{registry.get(form_id).title}\tversions {versions}")
     return 0
 

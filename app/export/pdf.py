@@ -207,7 +207,7 @@ def _doc_template(
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     class _Template(BaseDocTemplate):  # type: ignore[misc]
-        def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab hook)
+        def afterFlowable(self, flowable: Any) -> None:
             after_flowable()
 
     meta = _metadata(doc)
@@ -314,7 +314,7 @@ def _numbered_canvas_class(doc: PrintDocument) -> Any:
             self.setDateFormatter(lambda *_parts: _pdf_date(completed_at))
             self._saved_pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 (reportlab API)
+        def showPage(self) -> None:
             self._saved_pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -339,8 +339,8 @@ def _styles() -> dict[str, Any]:
     body = ParagraphStyle("HavenBody", fontName=FONT_REGULAR, fontSize=9.5, leading=12.5)
     return {
         "body": body,
-        "label": ParagraphStyle("HavenLabel", parent=body, textColor=colors.HexColor("#222222")),
-        "missing": ParagraphStyle("HavenMissing", parent=body, textColor=colors.HexColor("#666666")),
+        "label": ParagraphStyle("HavenLabel", parent=body, textColor=colors.HexColor(0x222222)),
+        "missing": ParagraphStyle("HavenMissing", parent=body, textColor=colors.HexColor(0x555555)),
         "title": ParagraphStyle(
             "HavenTitle", parent=body, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=8
         ),
@@ -461,9 +461,8 @@ def _answer_flowables(
 
     for answer in answers:
         if not answer.entries:
-            rows.append(
-                [Paragraph(markup(answer.label), styles["label"]), _answer_paragraph(answer, styles)]
-            )
+            label = Paragraph(markup(answer.label), styles["label"])
+            rows.append([label, _answer_paragraph(answer, styles)])
             continue
         flush()
         count = len(answer.entries)
@@ -488,7 +487,11 @@ def _answer_flowables(
                     entry_rows,
                     colWidths=[sub_width * 0.42, sub_width * 0.58],
                     style=TableStyle(
-                        [*_GRID, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee")]
+                        [
+                            *_GRID,
+                            ("SPAN", (0, 0), (-1, 0)),
+                            ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee"),
+                        ]
                     ),
                     repeatRows=1,
                     splitInRow=1,

@@ -15,6 +15,7 @@ pyHanko is imported inside the functions: it is slow to import (HOUSE_STYLE).
 
 from __future__ import annotations
 
+import textwrap
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ def sign_pdf(
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     if timestamper is None and timestamper_url:
         timestamper = HTTPTimeStamper(timestamper_url, timeout=15)
@@ -77,13 +79,24 @@ def sign_pdf(
         meta,
         signer=_pyhanko_signer(identity),
         timestamper=timestamper,
-        stamp_style=_stamp_style(trusted_time, location is not None),
+        stamp_style=_stamp_style(
+            trusted_time, location is not None, signer_name + reason + (location or "")
+        ),
         new_field_spec=field_spec,
     )
-    text_params = {"signer": signer_name, "reason": reason, "location": location or ""}
+    text_params = {
+        "signer": _wrap(signer_name),
+        "reason": _wrap(reason),
+        "location": _wrap(location or ""),
+    }
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
         output = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+    except TimestampRequestError as exc:
+        raise ExportError(
+            "The timestamp service could not be reached, so the PDF was not signed. Try "
+            "again when online, or sign without a timestamp."
+        ) from exc
     except (PdfError, SigningError, ValueError, OSError) as exc:
         raise ExportError(
             "The PDF could not be signed. The record was not marked as signed."
@@ -94,7 +107,7 @@ def sign_pdf(
 
 def _pyhanko_signer(identity: SigningIdentity) -> Any:
     """pyHanko's in-memory signer built from the cryptography key and certificates."""
-    from asn1crypto import keys as asn1_keys
+    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -110,15 +123,42 @@ def _pyhanko_signer(identity: SigningIdentity) -> Any:
     return SimpleSigner(
         signing_cert=to_asn1(identity.cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in identity.chain]),
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [to_asn1(c) for c in identity.chain]
+        ),
     )
 
 
-def _stamp_style(trusted_time: bool, has_location: bool) -> Any:
+STAMP_FONT_SIZE = 9
+STAMP_LINE_CHARS = 48
+
+
+def _wrap(value: str) -> str:
+    """Break long values over lines so the stamp shrinks less to fit its box."""
+    return "\n    ".join(textwrap.wrap(value, STAMP_LINE_CHARS)) or value
+
+
+def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
     """The visible stamp: signer, date and reason, in the embedded DejaVu font."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.font.api import FontEngineFactory
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
+
+    font_bytes = _stamp_font_bytes(text)
+
+    class _EmbeddedDejaVu(FontEngineFactory):
+        """pyHanko's GlyphAccumulatorFactory, but reading the font from memory."""
+
+        def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
+            if obj_stream is None and writer.stream_xrefs:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(
+                writer=writer,
+                font_handle=BytesIO(font_bytes),
+                font_size=STAMP_FONT_SIZE,
+                obj_stream=obj_stream,
+            )
 
     time_note = "time-stamped" if trusted_time else "signer's clock"
     lines = [
@@ -131,9 +171,41 @@ def _stamp_style(trusted_time: bool, has_location: bool) -> Any:
     return TextStampStyle(
         stamp_text="\n".join(lines),
         timestamp_format=STAMP_TIME_FORMAT,
+        # The engine's and the box's font sizes must agree, or every line after the
+        # first drifts sideways (pyHanko issue #733).
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(font_path()), font_size=9), font_size=9, leading=12
+            font=_EmbeddedDejaVu(), font_size=STAMP_FONT_SIZE, leading=STAMP_FONT_SIZE + 3
         ),
         border_width=1,
         background=None,
     )
+
+
+def _stamp_font_bytes(text: str) -> bytes:
+    """DejaVu Sans cut down to the stamp's characters and rescaled to 1000 units per em.
+
+    pyHanko 0.38 writes glyph widths in the font's own units, but PDF glyph space is
+    1000 units per em; DejaVu uses 2048, so without rescaling every glyph advances about
+    twice too far and the stamp is spaced out and clipped. Subsetting first keeps the
+    rescale fast (well under a second instead of several seconds for the whole font).
+    ASCII is always kept because pyHanko formats the date itself.
+    """
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from fontTools.ttLib.scaleUpem import scale_upem  # type: ignore[import-untyped]
+
+    font = TTFont(str(font_path()))
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = True
+    options.drop_tables = [*options.drop_tables, "FFTM"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(chr(c) for c in range(32, 127)) + text)
+    subsetter.subset(font)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    buffer = BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()

@@ -134,6 +134,11 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> EncryptedD
             raise StoreCorrupt() from exc
         if not create:
             try:
+                # cipher_integrity_check reads only the main file. After a crash the newest
+                # committed pages may still be in the -wal (a rekey cut short before its
+                # checkpoint leaves the main file under the old key), so fold the WAL in
+                # first; the key has just been proven right by the read above.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                 bad = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
             except sqlcipher3.DatabaseError as exc:
                 raise StoreCorrupt() from exc

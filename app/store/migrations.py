@@ -111,6 +111,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             kind UNINDEXED, item_id UNINDEXED, subject_id UNINDEXED, body,
             tokenize = 'unicode61 remove_diacritics 2'
         )""",
+        # Index what version 1 already held, in the bodies Repository._index writes (a
+        # record's summary was never stored, so its reference is what can be found).
+        """INSERT INTO search_index (kind, item_id, subject_id, body)
+            SELECT 'subject', id, id, name || ' ' || known_as || ' ' || ref FROM subjects""",
+        """INSERT INTO search_index (kind, item_id, subject_id, body)
+            SELECT 'record', id, subject_id, ref FROM records WHERE superseded_by IS NULL""",
     ),
 )
 

@@ -1,0 +1,242 @@
+"""Load and check every form file: forms/<id>/<version>.yaml and forms/guidance.yaml.
+
+Order of checks (FORMAT.md): each file against forms/form.schema.json; then ids, every
+expression, names, outcomes and guidance ids. Every problem in every file is collected and
+reported together in one FormDefinitionError naming file, path and problem, because a form
+author fixing one error at a time would take all day. Form files hold no personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.forms.building import FormBuilder, build_guidance
+from app.forms.checks import FormChecker
+from app.forms.definitions import FormDefinition, GuidanceBlock
+from app.forms.problems import DefinitionProblem, definition_error
+from app.forms.registry import FormRegistry
+from app.forms.schema_validation import schema_problems
+
+__all__ = ["FormRegistry", "check_forms", "default_forms_dir", "load_registry"]
+
+SCHEMA_NAME = "form.schema.json"
+GUIDANCE_NAME = "guidance.yaml"
+_FORM_ID_RE = re.compile(r"[a-z][a-z0-9-]*")
+_VERSION_FILE_RE = re.compile(r"[1-9][0-9]*\.yaml")
+
+
+def default_forms_dir() -> Path:
+    """The forms/ folder beside the app package, or inside a PyInstaller bundle."""
+    beside = Path(__file__).resolve().parents[2] / "forms"
+    if beside.is_dir():
+        return beside
+    bundle = getattr(sys, "_MEIPASS", None)
+    if isinstance(bundle, str):
+        return Path(bundle) / "forms"
+    return beside
+
+
+def _schema_file(forms_dir: Path) -> Path:
+    local = forms_dir / SCHEMA_NAME
+    return local if local.is_file() else default_forms_dir() / SCHEMA_NAME
+
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when installed: it reads the form files about six times faster."""
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """YAML 1.2-like reading: ``no``/``yes``/``on`` stay text, dates stay text, and a key
+    written twice is an error instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _read_yaml(path: Path, label: str, problems: list[DefinitionProblem]) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(DefinitionProblem(label, "", f"cannot be read: {exc.__class__.__name__}"))
+        return None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or "is not valid YAML"
+        problems.append(DefinitionProblem(label, where, f"YAML error: {reason}"))
+        return None
+
+
+def _non_text_keys(document: object, path: str = "") -> list[str]:
+    """Paths of mapping keys that are not text (``1: x``), which the schema cannot judge."""
+    found: list[str] = []
+    stack: list[tuple[object, str]] = [(document, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    found.append(where)
+                    continue
+                stack.append((value, f"{where}.{key}" if where else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{where}[{index}]") for index, value in enumerate(node))
+    return sorted(set(found))
+
+
+def _schema_checked(
+    document: object,
+    label: str,
+    schema_file: Path,
+    problems: list[DefinitionProblem],
+    guidance: bool = False,
+) -> bool:
+    bad_keys = _non_text_keys(document)
+    for where in bad_keys:
+        problems.append(DefinitionProblem(label, where, "every key must be text"))
+    if bad_keys:
+        return False
+    found = schema_problems(document, schema_file, guidance=guidance)
+    problems.extend(DefinitionProblem(label, path, message) for path, message in found)
+    return not found
+
+
+def _load_guidance(
+    forms_dir: Path, schema_file: Path, problems: list[DefinitionProblem]
+) -> dict[str, GuidanceBlock]:
+    path = forms_dir / GUIDANCE_NAME
+    if not path.is_file():
+        return {}
+    document = _read_yaml(path, GUIDANCE_NAME, problems)
+    if document is None:
+        document = {}
+    if not _schema_checked(document, GUIDANCE_NAME, schema_file, problems, guidance=True):
+        return {}
+    assert isinstance(document, Mapping)
+    return build_guidance(document)
+
+
+def _form_files(forms_dir: Path, problems: list[DefinitionProblem]) -> list[tuple[Path, str]]:
+    """(file, label) for every form version file; misnamed files are problems."""
+    found: list[tuple[Path, str]] = []
+    for folder in sorted(p for p in forms_dir.iterdir() if p.is_dir()):
+        if folder.name.startswith((".", "_")):
+            continue
+        yaml_files = sorted(
+            p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")
+        )
+        if not yaml_files:
+            continue
+        if not _FORM_ID_RE.fullmatch(folder.name):
+            problems.append(
+                DefinitionProblem(
+                    f"{folder.name}/", "", "a form folder name must be a form id (a-z, 0-9, '-')"
+                )
+            )
+            continue
+        for path in yaml_files:
+            label = f"{folder.name}/{path.name}"
+            if not _VERSION_FILE_RE.fullmatch(path.name):
+                problems.append(
+                    DefinitionProblem(
+                        label, "", "a form file must be named after its version, e.g. 1.yaml"
+                    )
+                )
+                continue
+            found.append((path, label))
+    return found
+
+
+def _load_form(
+    path: Path,
+    label: str,
+    schema_file: Path,
+    guidance: Mapping[str, GuidanceBlock],
+    problems: list[DefinitionProblem],
+) -> FormDefinition | None:
+    document = _read_yaml(path, label, problems)
+    if document is None:
+        problems.append(DefinitionProblem(label, "", "the file is empty"))
+        return None
+    if not _schema_checked(document, label, schema_file, problems):
+        return None
+    assert isinstance(document, Mapping)
+    builder = FormBuilder()
+    form = builder.form(document, guidance)
+    checker = FormChecker(form, path.parent.name, int(path.stem), guidance.keys())
+    found = [*builder.problems, *checker.run()]
+    problems.extend(DefinitionProblem(label, where, message) for where, message in found)
+    return None if found else form
+
+
+def _read_all(
+    forms_dir: Path,
+) -> tuple[list[FormDefinition], dict[str, GuidanceBlock], list[DefinitionProblem]]:
+    problems: list[DefinitionProblem] = []
+    if not forms_dir.is_dir():
+        problems.append(DefinitionProblem(str(forms_dir), "", "the forms folder does not exist"))
+        return [], {}, problems
+    schema_file = _schema_file(forms_dir)
+    guidance = _load_guidance(forms_dir, schema_file, problems)
+    forms: list[tuple[str, FormDefinition]] = []
+    for path, label in _form_files(forms_dir, problems):
+        form = _load_form(path, label, schema_file, guidance, problems)
+        if form is not None:
+            forms.append((label, form))
+    known = {form.id for _, form in forms} | {
+        path.parent.name for path, _ in _form_files(forms_dir, [])
+    }
+    for label, form in forms:
+        for index, other in enumerate(form.starts_with):
+            if other not in known:
+                problems.append(
+                    DefinitionProblem(label, f"starts_with[{index}]", f"there is no form '{other}'")
+                )
+    return [form for _, form in forms], guidance, problems
+
+
+def check_forms(forms_dir: Path | None = None) -> list[DefinitionProblem]:
+    """Every problem in every form file (empty when all load), without raising."""
+    return _read_all(forms_dir or default_forms_dir())[2]
+
+
+def load_registry(forms_dir: Path | None = None) -> FormRegistry:
+    """Load every form version and guidance block, or raise FormDefinitionError listing
+    every problem (file, path inside it, what is wrong)."""
+    directory = forms_dir or default_forms_dir()
+    forms, guidance, problems = _read_all(directory)
+    if problems:
+        raise definition_error(problems)
+    return FormRegistry(forms, guidance, directory)

@@ -1,0 +1,180 @@
+"""Validate form and guidance files against forms/form.schema.json with readable messages.
+
+jsonschema's own messages quote whole sub-documents and say "False schema does not allow";
+authors need "sections[0].items[3]: 'options' is not allowed on a 'text' item". The schema
+file is the contract (FORMAT.md: "Every file is validated against forms/form.schema.json").
+jsonschema is imported here, on first use, not at start-up (HOUSE_STYLE: imports are cheap
+at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from app.forms.problems import format_path
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+_ITEM_KEYS = frozenset(
+    [
+        "id",
+        "type",
+        "label",
+        "help",
+        "guidance",
+        "required",
+        "relevant",
+        "tags",
+        "options",
+        "min",
+        "max",
+        "min_length",
+        "max_length",
+        "pattern",
+        "message",
+        "constraints",
+        "prefill",
+        "items",
+        "min_entries",
+        "max_entries",
+        "entry_label",
+        "placeholder",
+    ]
+)
+"""Every item key FORMAT.md defines: one of these on the wrong type gets a clearer message."""
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "null",
+}
+
+
+@lru_cache(maxsize=4)
+def _validators(schema_file: Path) -> tuple[Validator, Validator]:
+    from jsonschema import Draft202012Validator
+
+    # The schema is checked against the JSON Schema meta-schema by the tests, not here:
+    # that check alone would double the time Haven takes to load its forms at start-up.
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    guidance_schema = {
+        "$schema": schema.get("$schema"),
+        "$defs": schema["$defs"],
+        "$ref": "#/$defs/guidance_file",
+    }
+    return Draft202012Validator(schema), Draft202012Validator(guidance_schema)
+
+
+def schema_problems(
+    document: object, schema_file: Path, guidance: bool = False
+) -> list[tuple[str, str]]:
+    """Every (path, message) by which a form (or guidance) document breaks the schema."""
+    form_validator, guidance_validator = _validators(schema_file)
+    validator = guidance_validator if guidance else form_validator
+    found: list[tuple[str, str]] = []
+    for error in validator.iter_errors(cast(Any, document)):
+        found.extend(_describe(error, document))
+    unique = sorted(set(found), key=lambda pair: (_sort_key(pair[0]), pair[1]))
+    return unique
+
+
+def _sort_key(path: str) -> list[tuple[int, int | str]]:
+    key: list[tuple[int, int | str]] = []
+    for chunk in path.replace("[", ".[").split("."):
+        if chunk.startswith("[") and chunk.endswith("]") and chunk[1:-1].isdigit():
+            key.append((0, int(chunk[1:-1])))
+        elif chunk:
+            key.append((1, chunk))
+    return key
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(error: ValidationError, document: object) -> list[tuple[str, str]]:
+    path: list[str | int] = list(error.absolute_path)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    instance = error.instance
+    keyword = error.validator
+    expected: Any = error.validator_value
+    if keyword is None:
+        key = error.schema_path[-1] if error.schema_path else None
+        if isinstance(key, str) and (not path or path[-1] != key):
+            path.append(key)
+        parent = _resolve(document, path[:-1])
+        item_type = parent.get("type") if isinstance(parent, Mapping) else None
+        where = f" on a '{item_type}' item" if isinstance(item_type, str) else " here"
+        return [(format_path(path), f"'{path[-1]}' is not allowed{where}")]
+    if keyword == "required":
+        present = instance if isinstance(instance, Mapping) else {}
+        missing = [key for key in expected if key not in present]
+        return [(format_path(path), f"missing required key '{key}'") for key in missing]
+    if keyword == "additionalProperties" and isinstance(instance, Mapping):
+        known = set(schema.get("properties", {}))
+        extras = [key for key in instance if key not in known]
+        item_type = instance.get("type")
+        found = []
+        for key in extras:
+            if isinstance(item_type, str) and key in _ITEM_KEYS:
+                message = f"'{key}' is not allowed on a '{item_type}' item"
+            else:
+                message = "unknown key (see forms/FORMAT.md)"
+            found.append((format_path([*path, str(key)]), message))
+        return found
+    if keyword == "type":
+        wanted = expected
+        words = (
+            [_TYPE_WORDS.get(wanted, wanted)]
+            if isinstance(wanted, str)
+            else [_TYPE_WORDS.get(w, w) for w in wanted]
+        )
+        return [(format_path(path), f"must be {' or '.join(words)}")]
+    if keyword == "enum":
+        choices = ", ".join(str(value) for value in expected)
+        return [(format_path(path), f"{_short(instance)} must be one of: {choices}")]
+    if keyword in ("pattern", "anyOf", "oneOf"):
+        if (
+            keyword == "anyOf"
+            and isinstance(instance, Mapping)
+            and "kind" in schema.get("properties", {})
+        ):
+            return [(format_path(path), "an outcome needs 'rules', 'otherwise' or both")]
+        description = schema.get("description")
+        if description:
+            return [(format_path(path), f"{_short(instance)} must be {description}")]
+        return [(format_path(path), f"{_short(instance)} is not valid here")]
+    if keyword == "propertyNames":
+        return [(format_path(path), f"key {_short(instance)} is not a valid id")]
+    if keyword in ("minItems", "minLength", "minProperties"):
+        if expected == 1:
+            return [(format_path(path), "must not be empty")]
+        return [(format_path(path), f"needs at least {expected} entries")]
+    if keyword == "minimum":
+        return [(format_path(path), f"must be at least {expected}")]
+    if keyword == "uniqueItems":
+        return [(format_path(path), "lists the same value more than once")]
+    return [(format_path(path), error.message[:200])]
+
+
+def _resolve(document: object, path: Sequence[str | int]) -> object:
+    current = document
+    for part in path:
+        if isinstance(part, int) and isinstance(current, list) and 0 <= part < len(current):
+            current = current[part]
+        elif isinstance(part, str) and isinstance(current, Mapping):
+            current = current.get(part)
+        else:
+            return None
+    return current

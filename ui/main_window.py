@@ -1,0 +1,550 @@
+"""The main window: unlock screen or workspace (children, chronology, my work, a record).
+
+Two pages in one window: the unlock screen and the workspace. Everything that shows
+record text lives inside the workspace, which is built when the profile is unlocked and
+DESTROYED when it locks (ui.lock), so a locked Haven holds no child's data in its widgets.
+The window's title never carries a child's name: at most an opaque reference
+(SPEC 3: "Nor do file names Haven writes, window titles, notifications...").
+
+The form renderer (ui/form_view.py, written separately) is imported lazily when a record
+is opened. What the window expects of it (`FormViewLike`):
+- `FormView(haven, record_id, parent=None)`;
+- `save_now()` - save unsaved typing immediately (called before locking and closing);
+- `position()` - where the user is: an object with `section_index` and `item_id`
+  attributes, or a `(section_index, item_id)` tuple;
+- `go_to(section_index, item_id)` - return there after an unlock;
+- signals `closed()` and `completed(str record_id)`; optionally `open_record(str)` to ask
+  the window to open another record (e.g. a follow-up form it started).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import Subject
+from app.errors import HavenError
+from app.profile import Session
+from app.service import Haven
+from ui import plain_text
+from ui.children import ChildrenPanel, NewChildDialog
+from ui.chronology import ChronologyView
+from ui.clipboard import ClipboardGuard
+from ui.errors import report_unexpected, show_error, show_notice
+from ui.lock import LockController, Position
+from ui.my_work import MyWorkView
+from ui.theme import heading, set_high_contrast, training_banner
+from ui.unlock import UnlockScreen, Wait, qt_wait
+from ui.workers import wait_for_all
+
+APP_TITLE = "Haven"
+FORM_VIEW_MISSING = (
+    "Records cannot be opened in this version of Haven: the form screen is not installed. "
+    "Your records are safe; ask IT to update Haven."
+)
+
+
+class FormViewLike(Protocol):
+    def save_now(self) -> None: ...
+
+    def position(self) -> object: ...
+
+
+FormViewFactory = Callable[[Haven, str, QWidget], QWidget]
+
+
+def default_form_view_factory(haven: Haven, record_id: str, parent: QWidget) -> QWidget:
+    """Import the form renderer only when a record is opened (cheap start-up, and the
+    shell works while it is being written)."""
+    from ui.form_view import FormView  # type: ignore[import-not-found,unused-ignore]
+
+    view: QWidget = FormView(haven, record_id, parent=parent)
+    return view
+
+
+def position_parts(value: object) -> tuple[int | None, str | None]:
+    """(section index, item id) from whatever the form view's position() returned."""
+    if isinstance(value, tuple | list) and len(value) >= 1:
+        section = value[0] if isinstance(value[0], int) else None
+        item = value[1] if len(value) > 1 and isinstance(value[1], str) else None
+        return section, item
+    section = getattr(value, "section_index", None)
+    item = getattr(value, "item_id", None)
+    return (
+        section if isinstance(section, int) else None,
+        item if isinstance(item, str) else None,
+    )
+
+
+class Workspace(QWidget):
+    """Children list on the left, the current view on the right. Holds record text."""
+
+    def __init__(self, haven: Haven, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspace")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if haven.training:
+            layout.addWidget(training_banner(self))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.children_panel = ChildrenPanel(haven, self.splitter)
+        self.views = QStackedWidget(self.splitter)
+        self.views.setObjectName("contentViews")
+        self.placeholder = QWidget(self.views)
+        ph_layout = QVBoxLayout(self.placeholder)
+        ph_layout.addWidget(heading("Choose a child", self.placeholder))
+        hint = QLabel(
+            "Choose a child from the list to see their chronology, add a new child with "
+            "Control N, or open My work with Control 2.",
+            self.placeholder,
+        )
+        hint.setWordWrap(True)
+        ph_layout.addWidget(hint)
+        ph_layout.addStretch(1)
+        self.views.addWidget(self.placeholder)
+        self.splitter.addWidget(self.children_panel)
+        self.splitter.addWidget(self.views)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+
+class MainWindow(QMainWindow):
+    """The shell. `open_session` after first run; otherwise it starts on the unlock screen."""
+
+    send_outbox_requested = Signal(str)
+    record_completed = Signal(str)
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(
+        self,
+        profile_dir: Path,
+        *,
+        training: bool = False,
+        clipboard: ClipboardGuard | None = None,
+        try_keychain: bool = True,
+        unlock_wait: Wait = qt_wait,
+        listen_to_os: bool = True,
+        idle_ms: int | None = None,
+        service_factory: Callable[[Session], Haven] = Haven,
+        form_view_factory: FormViewFactory = default_form_view_factory,
+        training_passphrase: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("havenMainWindow")
+        self.profile_dir = profile_dir
+        self.training = training
+        self.clipboard = clipboard
+        self._unlock_wait = unlock_wait
+        self._service_factory = service_factory
+        self._form_view_factory = form_view_factory
+        self._training_passphrase = training_passphrase
+        self.session: Session | None = None
+        self.haven: Haven | None = None
+        self.workspace: Workspace | None = None
+        self.unlock_screen: UnlockScreen | None = None
+        self.chronology: ChronologyView | None = None
+        self.my_work: MyWorkView | None = None
+        self.form_view: QWidget | None = None
+        self.view_name = "children"
+        self.subject_id: str | None = None
+        self.record_id: str | None = None
+        self._position: Position | None = None
+
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("pages")
+        self.setCentralWidget(self.pages)
+        self.resize(1100, 720)
+        self._build_actions()
+
+        self.lock = LockController(self, clipboard, self, listen_to_os=listen_to_os)
+        if idle_ms is not None:
+            self.lock.set_idle_ms(idle_ms)
+        self.lock.locked.connect(self.locked)
+        self._set_unlocked_actions(False)
+        self._show_unlock(try_keychain=try_keychain, locked_after_use=False)
+
+    # ---- actions and shortcuts ----------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_child_action = QAction("&New child…", self)
+        self.new_child_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_child_action.triggered.connect(self.new_child)
+        self.lock_action = QAction("&Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_now)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.new_child_action, self.lock_action, self.quit_action):
+            file_menu.addAction(action)
+
+        go_menu = bar.addMenu("&Go")
+        self.search_action = QAction("&Search", self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.triggered.connect(self.focus_search)
+        self.children_action = QAction("&Children", self)
+        self.children_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.children_action.triggered.connect(self.focus_children)
+        self.my_work_action = QAction("&My work", self)
+        self.my_work_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.my_work_action.triggered.connect(self.show_my_work)
+        for action in (self.search_action, self.children_action, self.my_work_action):
+            go_menu.addAction(action)
+
+        view_menu = bar.addMenu("&View")
+        self.contrast_action = QAction("&High contrast", self)
+        self.contrast_action.setCheckable(True)
+        app = QApplication.instance()
+        self.contrast_action.setChecked(bool(app and app.property("havenHighContrast")))
+        self.contrast_action.toggled.connect(self._toggle_contrast)
+        view_menu.addAction(self.contrast_action)
+
+    def _set_unlocked_actions(self, unlocked: bool) -> None:
+        for action in (
+            self.new_child_action,
+            self.lock_action,
+            self.search_action,
+            self.children_action,
+            self.my_work_action,
+        ):
+            action.setEnabled(unlocked)
+
+    def _toggle_contrast(self, on: bool) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_high_contrast(app, on)
+
+    def _update_title(self, context: str | None = None) -> None:
+        parts = [APP_TITLE]
+        if self.training:
+            parts.append("TRAINING")
+        if self.session is None:
+            parts.append("locked")
+        elif context:
+            parts.append(plain_text(context, one_line=True, limit=40))
+        self.setWindowTitle(" — ".join(parts))
+
+    # ---- unlocking ------------------------------------------------------------------------
+
+    def _show_unlock(self, *, try_keychain: bool, locked_after_use: bool) -> None:
+        screen = UnlockScreen(
+            self.profile_dir,
+            self.pages,
+            training=self.training,
+            try_keychain=try_keychain,
+            locked_after_use=locked_after_use,
+            wait=self._unlock_wait,
+            training_passphrase=self._training_passphrase,
+        )
+        screen.unlocked.connect(self._unlocked)
+        self.unlock_screen = screen
+        self.pages.addWidget(screen)
+        self.pages.setCurrentWidget(screen)
+        self._update_title()
+        screen.passphrase.setFocus()
+
+    def _unlocked(self, session: object) -> None:
+        if isinstance(session, Session):
+            self.open_session(session)
+
+    def open_session(self, session: Session) -> None:
+        """Build the workspace for an open session and return to where the user was."""
+        try:
+            haven = self._service_factory(session)
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged form file: say so, stay locked
+            session.lock()
+            show_error(self, exc)
+            return
+        self.session = session
+        self.haven = haven
+        if self.unlock_screen is not None:
+            self.pages.removeWidget(self.unlock_screen)
+            self.unlock_screen.deleteLater()
+            self.unlock_screen = None
+        self.workspace = Workspace(haven, self.pages)
+        panel = self.workspace.children_panel
+        panel.child_selected.connect(self.show_child)
+        panel.new_child_requested.connect(self.new_child)
+        self.pages.addWidget(self.workspace)
+        self.pages.setCurrentWidget(self.workspace)
+        self._set_unlocked_actions(True)
+        self.lock.session_opened(session)
+        minutes = haven.settings().get("idle_lock_minutes", 5)
+        self.lock.set_idle_minutes(float(minutes) if isinstance(minutes, int | float) else 5.0)
+        position, self._position = self._position, None
+        self.view_name = "children"
+        self._update_title()
+        if position is not None:
+            self._restore(position)
+        else:
+            panel.list.setFocus()
+        if session.keychain_note:
+            self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
+        self.unlocked.emit()
+
+    def _restore(self, position: Position) -> None:
+        if position.subject_id and self.workspace is not None:
+            self.workspace.children_panel.select(position.subject_id)
+        if position.view == "record" and position.record_id:
+            self.open_record(position.record_id)
+            view = self.form_view
+            go_to = getattr(view, "go_to", None)
+            if view is not None and callable(go_to) and position.section_index is not None:
+                try:
+                    go_to(position.section_index, position.item_id)
+                except Exception as exc:  # noqa: BLE001 - a bad position must not block unlock
+                    report_unexpected(type(exc), exc, exc.__traceback__)
+        elif position.view == "my_work":
+            self.show_my_work()
+        elif position.subject_id:
+            self.show_child(position.subject_id)
+            if self.chronology is not None:
+                self.chronology.tree.setFocus()
+
+    # ---- locking (ui.lock.Lockable) ------------------------------------------------------
+
+    def lock_now(self) -> None:
+        self.lock.lock_now()
+
+    def prepare_for_lock(self) -> Position:
+        """Save unsaved typing and say where the user is."""
+        section: int | None = None
+        item: str | None = None
+        view = self.form_view
+        if view is not None and shiboken6.isValid(view):
+            save_now = getattr(view, "save_now", None)
+            if callable(save_now):
+                save_now()
+            position = getattr(view, "position", None)
+            if callable(position):
+                section, item = position_parts(position())
+        return Position(
+            view=self.view_name,
+            subject_id=self.subject_id,
+            record_id=self.record_id if self.view_name == "record" else None,
+            section_index=section,
+            item_id=item,
+        )
+
+    def discard_record_widgets(self) -> None:
+        """Destroy every widget that holds record text: dialogs, views, lists, search."""
+        for dialog in self.findChildren(QDialog):
+            dialog.reject()
+            dialog.deleteLater()
+        if self.workspace is not None:
+            self.pages.removeWidget(self.workspace)
+            self.workspace.hide()
+            self.workspace.deleteLater()
+        self.workspace = None
+        self.chronology = None
+        self.my_work = None
+        self.form_view = None
+        self.haven = None
+        self.session = None
+        self.statusBar().clearMessage()
+        self._set_unlocked_actions(False)
+
+    def show_unlock_screen(self, position: Position) -> None:
+        self._position = position
+        self._show_unlock(try_keychain=False, locked_after_use=True)
+
+    # ---- views ----------------------------------------------------------------------------
+
+    def _set_view(self, widget: QWidget, name: str) -> None:
+        if self.workspace is None:
+            return
+        self.workspace.views.addWidget(widget)
+        self.workspace.views.setCurrentWidget(widget)
+        self.view_name = name
+
+    def _drop(self, widget: QWidget | None) -> None:
+        if widget is not None and shiboken6.isValid(widget) and self.workspace is not None:
+            self.workspace.views.removeWidget(widget)
+            widget.deleteLater()
+
+    def _close_form_view(self) -> None:
+        view = self.form_view
+        if view is None:
+            return
+        if shiboken6.isValid(view):
+            save_now = getattr(view, "save_now", None)
+            if callable(save_now):
+                try:
+                    save_now()
+                except HavenError as exc:
+                    show_error(self, exc)
+        self._drop(view)
+        self.form_view = None
+        self.record_id = None
+
+    def show_child(self, subject_id: str) -> None:
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        self._close_form_view()
+        try:
+            view = ChronologyView(haven, subject_id, self.workspace.views)
+        except HavenError as exc:
+            show_error(self, exc)
+            return
+        self._drop(self.chronology)
+        self._drop(self.my_work)
+        self.my_work = None
+        self.chronology = view
+        view.open_record.connect(self.open_record)
+        view.start_form.connect(self.start_form)
+        self.subject_id = subject_id
+        self._set_view(view, "chronology")
+        self._update_title(view.subject_ref)
+
+    def show_my_work(self) -> None:
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        self._close_form_view()
+        self._drop(self.my_work)
+        self._drop(self.chronology)
+        self.chronology = None
+        view = MyWorkView(haven, self.workspace.views)
+        view.open_record.connect(self.open_record)
+        view.send_requested.connect(self.send_outbox_requested)
+        self.my_work = view
+        self._set_view(view, "my_work")
+        self._update_title("My work")
+        view.drafts.setFocus()
+
+    def focus_search(self) -> None:
+        if self.workspace is not None:
+            self.workspace.children_panel.search.setFocus()
+            self.workspace.children_panel.search.selectAll()
+
+    def focus_children(self) -> None:
+        if self.workspace is not None:
+            self.workspace.children_panel.list.setFocus()
+
+    def new_child(self) -> None:
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        dialog = NewChildDialog(haven, self.workspace)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self._child_created)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        dialog.name.setFocus()
+
+    def _child_created(self, subject: object) -> None:
+        if not isinstance(subject, Subject) or self.workspace is None:
+            return
+        self.workspace.children_panel.refresh(select=subject.id)
+        self.show_child(subject.id)
+        self.activateWindow()
+        self.statusBar().showMessage(f"Child {plain_text(subject.ref, one_line=True)} added")
+
+    # ---- records --------------------------------------------------------------------------
+
+    def start_form(
+        self, subject_id: str, form_id: str, parent_id: object = None, episode_id: object = None
+    ) -> None:
+        haven = self.haven
+        if haven is None:
+            return
+        try:
+            record = haven.start_record(
+                subject_id,
+                form_id,
+                parent_id=str(parent_id) if parent_id else None,
+                episode_id=str(episode_id) if episode_id else None,
+            )
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return
+        self.open_record(record.id)
+
+    def open_record(self, record_id: str) -> None:
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        try:
+            record = haven.record(record_id, audited=True)
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return
+        self._close_form_view()
+        try:
+            view = self._form_view_factory(haven, record.id, self.workspace.views)
+        except ImportError:
+            show_notice(self, FORM_VIEW_MISSING)
+            return
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return
+        self.form_view = view
+        self.record_id = record.id
+        self.subject_id = record.subject_id
+        self.workspace.children_panel.select(record.subject_id)
+        _connect(view, "closed", self._form_closed)
+        _connect(view, "completed", self._form_completed)
+        _connect(view, "open_record", self.open_record)
+        self._set_view(view, "record")
+        self._update_title(record.ref)
+        view.setFocus()
+
+    def _form_closed(self, *_args: Any) -> None:
+        subject = self.subject_id
+        self._close_form_view()
+        if subject:
+            self.show_child(subject)
+        else:
+            self.view_name = "children"
+
+    def _form_completed(self, record_id: object = None) -> None:
+        if record_id:
+            self.record_completed.emit(str(record_id))
+        if self.chronology is not None and shiboken6.isValid(self.chronology):
+            self.chronology.refresh()
+        self.statusBar().showMessage("Record completed")
+
+    # ---- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        session = self.session
+        if session is not None:
+            try:
+                self.prepare_for_lock()
+            except Exception as exc:  # noqa: BLE001 - closing goes ahead; the bug is logged
+                report_unexpected(type(exc), exc, exc.__traceback__)
+            self.lock.forget_session()
+            self.discard_record_widgets()
+            session.lock()
+        if self.clipboard is not None and shiboken6.isValid(self.clipboard):
+            self.clipboard.clear_if_owned()
+        wait_for_all(5000)
+        super().closeEvent(event)
+
+
+def _connect(view: QWidget, name: str, slot: Callable[..., None]) -> None:
+    signal = getattr(view, name, None)
+    if signal is not None and hasattr(signal, "connect"):
+        signal.connect(slot)
