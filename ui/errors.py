@@ -63,6 +63,9 @@ def show_error(parent: QWidget | None, error: BaseException, *, title: str = "Ha
 def _show_message(parent: QWidget | None, title: str, message: str, icon: QMessageBox.Icon) -> None:
     if QApplication.instance() is None:
         return
+    window = parent.window() if parent is not None else None
+    if window is not None and window.property("havenTraining"):
+        title = f"{title} — TRAINING"
     box = QMessageBox(icon, title, message, QMessageBox.StandardButton.Ok, parent)
     box.setAccessibleName(title)
     box.setAccessibleDescription(message)
@@ -144,7 +147,7 @@ class CrashLog:
         faulthandler.enable(file=self._fh, all_threads=True)
         sys.excepthook = self._excepthook
         threading.excepthook = self._thread_excepthook
-        qInstallMessageHandler(self._qt_message)
+        self._previous["qt"] = qInstallMessageHandler(self._qt_message)
 
     def uninstall(self) -> None:
         global _crash_log
@@ -156,7 +159,7 @@ class CrashLog:
             faulthandler.disable()
             if self._previous["faulthandler"]:
                 faulthandler.enable()
-            qInstallMessageHandler(None)
+            qInstallMessageHandler(self._previous["qt"])
             self._previous = {}
         with self._lock:
             self._fh.close()

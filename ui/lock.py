@@ -62,7 +62,8 @@ class Position:
     """Where the user was, so unlocking returns there: plain values, no widgets.
 
     `view` is "children" (nothing selected), "chronology" (a child), "my_work" or
-    "record" (a form open). `section_index` and `item_id` come from the form view.
+    "record" (a form open). `section_index`, `item_id` and `on_check_page` come from the
+    form view's own position.
     """
 
     view: str = "children"
@@ -70,6 +71,7 @@ class Position:
     record_id: str | None = None
     section_index: int | None = None
     item_id: str | None = None
+    on_check_page: bool = False
 
 
 class Lockable(Protocol):

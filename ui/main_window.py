@@ -7,21 +7,24 @@ The window's title never carries a child's name: at most an opaque reference
 (SPEC 3: "Nor do file names Haven writes, window titles, notifications...").
 
 The form renderer (ui/form_view.py, written separately) is imported lazily when a record
-is opened. What the window expects of it (`FormViewLike`):
-- `FormView(haven, record_id, parent=None)`;
-- `save_now()` - save unsaved typing immediately (called before locking and closing);
-- `position()` - where the user is: an object with `section_index` and `item_id`
-  attributes, or a `(section_index, item_id)` tuple;
-- `go_to(section_index, item_id)` - return there after an unlock;
-- signals `closed()` and `completed(str record_id)`; optionally `open_record(str)` to ask
-  the window to open another record (e.g. a follow-up form it started).
+is opened. What the window expects of it:
+- `FormView(haven, record_id, parent=None, position=None)`; `position` is the view's own
+  `FormPosition(record_id, section_index, item_id, on_check_page)`, given when the view is
+  re-created after an unlock (the window builds it from the plain `ui.lock.Position`);
+- `save_now()` - write unsaved typing now (before locking, closing, switching views);
+- `position()` - where the user is: an object with `section_index`, `item_id` and
+  (optionally) `on_check_page` attributes;
+- `clear()` (optional) - stop autosaving and drop record text; called before the view is
+  destroyed on lock;
+- signals `closed()`, `completed(str record_id)` and (optional) `amended(str new_id)`
+  when the view now shows a new version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
@@ -59,35 +62,36 @@ FORM_VIEW_MISSING = (
 )
 
 
-class FormViewLike(Protocol):
-    def save_now(self) -> None: ...
-
-    def position(self) -> object: ...
+FormViewFactory = Callable[[Haven, str, QWidget, Position | None], QWidget]
 
 
-FormViewFactory = Callable[[Haven, str, QWidget], QWidget]
-
-
-def default_form_view_factory(haven: Haven, record_id: str, parent: QWidget) -> QWidget:
+def default_form_view_factory(
+    haven: Haven, record_id: str, parent: QWidget, position: Position | None = None
+) -> QWidget:
     """Import the form renderer only when a record is opened (cheap start-up, and the
-    shell works while it is being written)."""
-    from ui.form_view import FormView  # type: ignore[import-not-found,unused-ignore]
+    shell keeps working if it is missing: the caller shows a plain message)."""
+    from ui.form_view import FormPosition, FormView
 
-    view: QWidget = FormView(haven, record_id, parent=parent)
-    return view
+    if position is not None and position.section_index is not None:
+        where = FormPosition(
+            record_id, position.section_index, position.item_id, position.on_check_page
+        )
+        return FormView(haven, record_id, parent=parent, position=where)
+    return FormView(haven, record_id, parent=parent)
 
 
-def position_parts(value: object) -> tuple[int | None, str | None]:
-    """(section index, item id) from whatever the form view's position() returned."""
-    if isinstance(value, tuple | list) and len(value) >= 1:
-        section = value[0] if isinstance(value[0], int) else None
+def position_parts(value: object) -> tuple[int | None, str | None, bool]:
+    """(section index, item id, on check page) from the form view's position()."""
+    if isinstance(value, tuple | list):
+        section = value[0] if value and isinstance(value[0], int) else None
         item = value[1] if len(value) > 1 and isinstance(value[1], str) else None
-        return section, item
+        return section, item, False
     section = getattr(value, "section_index", None)
     item = getattr(value, "item_id", None)
     return (
         section if isinstance(section, int) else None,
         item if isinstance(item, str) else None,
+        getattr(value, "on_check_page", False) is True,
     )
 
 
@@ -151,6 +155,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("havenMainWindow")
         self.profile_dir = profile_dir
         self.training = training
+        self.setProperty("havenTraining", training)
         self.clipboard = clipboard
         self._unlock_wait = unlock_wait
         self._service_factory = service_factory
@@ -306,14 +311,7 @@ class MainWindow(QMainWindow):
         if position.subject_id and self.workspace is not None:
             self.workspace.children_panel.select(position.subject_id)
         if position.view == "record" and position.record_id:
-            self.open_record(position.record_id)
-            view = self.form_view
-            go_to = getattr(view, "go_to", None)
-            if view is not None and callable(go_to) and position.section_index is not None:
-                try:
-                    go_to(position.section_index, position.item_id)
-                except Exception as exc:  # noqa: BLE001 - a bad position must not block unlock
-                    report_unexpected(type(exc), exc, exc.__traceback__)
+            self.open_record(position.record_id, position=position)
         elif position.view == "my_work":
             self.show_my_work()
         elif position.subject_id:
@@ -330,6 +328,7 @@ class MainWindow(QMainWindow):
         """Save unsaved typing and say where the user is."""
         section: int | None = None
         item: str | None = None
+        check_page = False
         view = self.form_view
         if view is not None and shiboken6.isValid(view):
             save_now = getattr(view, "save_now", None)
@@ -337,13 +336,14 @@ class MainWindow(QMainWindow):
                 save_now()
             position = getattr(view, "position", None)
             if callable(position):
-                section, item = position_parts(position())
+                section, item, check_page = position_parts(position())
         return Position(
             view=self.view_name,
             subject_id=self.subject_id,
             record_id=self.record_id if self.view_name == "record" else None,
             section_index=section,
             item_id=item,
+            on_check_page=check_page,
         )
 
     def discard_record_widgets(self) -> None:
@@ -351,6 +351,14 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(QDialog):
             dialog.reject()
             dialog.deleteLater()
+        view = self.form_view
+        if view is not None and shiboken6.isValid(view):
+            clear = getattr(view, "clear", None)
+            if callable(clear):
+                try:
+                    clear()
+                except Exception as exc:  # noqa: BLE001 - the lock goes ahead regardless
+                    report_unexpected(type(exc), exc, exc.__traceback__)
         if self.workspace is not None:
             self.pages.removeWidget(self.workspace)
             self.workspace.hide()
@@ -482,18 +490,19 @@ class MainWindow(QMainWindow):
             return
         self.open_record(record.id)
 
-    def open_record(self, record_id: str) -> None:
+    def open_record(self, record_id: str, *, position: Position | None = None) -> None:
+        """Show a record in the form view; with `position`, exactly where the user was."""
         haven = self.haven
         if haven is None or self.workspace is None:
             return
         try:
-            record = haven.record(record_id, audited=True)
+            record = haven.record(record_id)
         except Exception as exc:  # noqa: BLE001 - the one error edge
             show_error(self, exc)
             return
         self._close_form_view()
         try:
-            view = self._form_view_factory(haven, record.id, self.workspace.views)
+            view = self._form_view_factory(haven, record.id, self.workspace.views, position)
         except ImportError:
             show_notice(self, FORM_VIEW_MISSING)
             return
@@ -506,7 +515,7 @@ class MainWindow(QMainWindow):
         self.workspace.children_panel.select(record.subject_id)
         _connect(view, "closed", self._form_closed)
         _connect(view, "completed", self._form_completed)
-        _connect(view, "open_record", self.open_record)
+        _connect(view, "amended", self._form_amended)
         self._set_view(view, "record")
         self._update_title(record.ref)
         view.setFocus()
@@ -518,6 +527,18 @@ class MainWindow(QMainWindow):
             self.show_child(subject)
         else:
             self.view_name = "children"
+
+    def _form_amended(self, new_id: object = None) -> None:
+        """The view now shows the new version (SPEC 3: amendments are new versions)."""
+        if not new_id or self.haven is None:
+            return
+        self.record_id = str(new_id)
+        try:
+            self._update_title(self.haven.record(self.record_id).ref)
+        except HavenError:
+            self._update_title()
+        if self.chronology is not None and shiboken6.isValid(self.chronology):
+            self.chronology.refresh()
 
     def _form_completed(self, record_id: object = None) -> None:
         if record_id:

@@ -18,6 +18,7 @@ from app.forms.definitions import (
     Option,
     OutcomeDefinition,
     OutcomeRule,
+    PrefillSource,
     Section,
 )
 from app.forms.engine import (
@@ -27,6 +28,7 @@ from app.forms.engine import (
     Outcome,
     Problem,
     answered_sections,
+    carried_answers,
     evaluate_outcomes,
     export_codes,
     form_date,
@@ -81,6 +83,7 @@ __all__ = [
     "Outcome",
     "OutcomeDefinition",
     "OutcomeRule",
+    "PrefillSource",
     "Problem",
     "RepeatMissing",
     "RepeatWindow",
@@ -91,6 +94,7 @@ __all__ = [
     "add_months",
     "age_on",
     "answered_sections",
+    "carried_answers",
     "check_forms",
     "compile_expression",
     "compile_template",

@@ -23,6 +23,7 @@ from app.forms.definitions import (
     OutcomeDefinition,
     OutcomeKind,
     OutcomeRule,
+    PrefillSource,
     Section,
     Severity,
 )
@@ -93,6 +94,10 @@ class FormBuilder:
             date_item=data.get("date_item"),
             starts_with=tuple(data.get("starts_with", ())),
             record_fields=dict(data.get("record_fields", {})),
+            prefill_from=tuple(
+                PrefillSource(form=source["form"], map=dict(source["map"]))
+                for source in data.get("prefill_from", ())
+            ),
             sections=sections,
             outcomes=outcomes,
             guidance={key: guidance[key] for key in sorted(named) if key in guidance},

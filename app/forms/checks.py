@@ -275,6 +275,15 @@ class FormChecker:
         for column, item_id in form.record_fields.items():
             if item_id not in self.top:
                 self._add(["record_fields", column], f"no item has the id '{item_id}'")
+        for index, source in enumerate(form.prefill_from):
+            for target in source.map:
+                found = self.top.get(target)
+                if found is None:
+                    self._add(["prefill_from", index, "map", target], "no item has this id")
+                elif not found[0].takes_answer:
+                    self._add(
+                        ["prefill_from", index, "map", target], "an info item takes no answer"
+                    )
 
     # --- expressions ---------------------------------------------------------------------
 

@@ -167,6 +167,18 @@ class GuidanceBlock:
 
 
 @dataclass(frozen=True)
+class PrefillSource:
+    """Answers carried into a new record from the record it was started from.
+
+    SPEC 2.4: information for police in a return interview "creates a prefilled
+    information report". ``map`` is {item id in this form: item id in ``form``}.
+    """
+
+    form: str
+    map: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class FormDefinition:
     """One version of one form, with lookups by item id."""
 
@@ -180,6 +192,7 @@ class FormDefinition:
     date_item: str | None = None
     starts_with: tuple[str, ...] = ()
     record_fields: Mapping[str, str] = field(default_factory=dict)
+    prefill_from: tuple[PrefillSource, ...] = ()
     outcomes: tuple[OutcomeDefinition, ...] = ()
     guidance: Mapping[str, GuidanceBlock] = field(default_factory=dict)
     """The guidance blocks this form's sections and items name, by id."""

@@ -20,6 +20,7 @@ from app.forms.evaluation import (
     iter_visible,
     outcomes_of,
     require_answers,
+    unanswered,
     visible_in_entry,
 )
 from app.forms.presentation import (
@@ -39,6 +40,7 @@ __all__ = [
     "Outcome",
     "Problem",
     "answered_sections",
+    "carried_answers",
     "evaluate_outcomes",
     "export_codes",
     "form_date",
@@ -139,6 +141,25 @@ def record_field_values(
         shown = item is not None and state.root.is_relevant(item)
         values[column] = state.root.typed(item) if item is not None and shown else None
     return values
+
+
+def carried_answers(
+    form: FormDefinition, parent_form_id: str, parent_answers: Answers
+) -> dict[str, object]:
+    """Answers carried from the record this one was started from (``prefill_from``).
+
+    Only answered values are carried; the new record is validated as usual, so a carried
+    value that does not fit is reported, never silently kept.
+    """
+    parent = require_answers(parent_answers)
+    for source in form.prefill_from:
+        if source.form == parent_form_id:
+            return {
+                target: parent[origin]
+                for target, origin in source.map.items()
+                if origin in parent and not unanswered(parent[origin])
+            }
+    return {}
 
 
 # --- prefill -----------------------------------------------------------------------------

@@ -224,7 +224,39 @@ def _read_all(
                 problems.append(
                     DefinitionProblem(label, f"starts_with[{index}]", f"there is no form '{other}'")
                 )
+        problems.extend(_prefill_source_problems(label, form, forms, known))
     return [form for _, form in forms], guidance, problems
+
+
+def _prefill_source_problems(
+    label: str,
+    form: FormDefinition,
+    forms: list[tuple[str, FormDefinition]],
+    known: set[str],
+) -> list[DefinitionProblem]:
+    """``prefill_from`` names a form that exists and items any version of it has."""
+    found: list[DefinitionProblem] = []
+    for index, source in enumerate(form.prefill_from):
+        if source.form not in known:
+            found.append(
+                DefinitionProblem(
+                    label, f"prefill_from[{index}].form", f"there is no form '{source.form}'"
+                )
+            )
+            continue
+        versions = [other for _, other in forms if other.id == source.form]
+        if not versions:
+            continue  # that form failed to load; its own problems are reported
+        for target, origin in source.map.items():
+            if not any(other.item(origin) is not None for other in versions):
+                found.append(
+                    DefinitionProblem(
+                        label,
+                        f"prefill_from[{index}].map.{target}",
+                        f"the form '{source.form}' has no item '{origin}'",
+                    )
+                )
+    return found
 
 
 def check_forms(forms_dir: Path | None = None) -> list[DefinitionProblem]:

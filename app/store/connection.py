@@ -107,6 +107,28 @@ class EncryptedDatabase:
                 self._conn.close()
 
 
+def _prove_key_read_only(sqlcipher3: Any, path: Path, key: bytes) -> None:
+    """Try the key on a read-only connection first.
+
+    A read-write connection that fails (wrong key, another machine's file) still folds a
+    leftover -wal into the main file when it closes, changing the file the user may need
+    for recovery. A read-only connection cannot write, so the database and its -wal stay
+    byte-for-byte as they were.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlcipher3.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.execute(_key_pragma(key))
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        if any(s in str(exc) for s in _NOT_A_DATABASE):
+            raise StoreWrongKey() from exc
+        raise StoreCorrupt() from exc
+    finally:
+        conn.close()
+
+
 def open_database(path: Path, key: bytes, *, create: bool = False) -> EncryptedDatabase:
     """Open (or, with create=True and no file present, create) the encrypted database.
 
@@ -119,6 +141,8 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> EncryptedD
         raise FileExistsError(str(path))
     if not create and not exists:
         raise FileNotFoundError(str(path))
+    if not create:
+        _prove_key_read_only(sqlcipher3, path, key)
     mode = "rwc" if create else "rw"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)

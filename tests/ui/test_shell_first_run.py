@@ -150,3 +150,51 @@ def test_keychain_failure_falls_back_to_passphrase_with_plain_message(
     qtbot.keyClicks(screen.passphrase, PASSPHRASE)
     qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=10_000)
+
+
+def test_run_starts_with_first_run_and_writes_crash_log_locally(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """`haven --profile-dir DIR` path: run() shows first run for an empty folder."""
+    import os
+
+    from PySide6.QtCore import QTimer
+
+    from ui.app import crash_log_folder, run
+
+    seen: list[str] = []
+
+    def look_and_quit() -> None:
+        seen.extend(w.objectName() for w in QApplication.topLevelWidgets() if w.isVisible())
+        QApplication.quit()
+
+    QTimer.singleShot(0, look_and_quit)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    try:
+        assert run(tmp_path / "given" / "profile") == 0
+    finally:
+        os.umask(umask)
+    assert "firstRunDialog" in seen
+    assert (crash_log_folder() / "crash.log").exists()
+    assert str(crash_log_folder()).startswith(os.environ["XDG_DATA_HOME"])
+    assert not ProfilePaths(tmp_path / "given" / "profile").exists()
+
+
+def test_missing_form_view_gives_a_plain_message(
+    qtbot: QtBot, window_factory: Any, open_session: Any, monkeypatch: Any
+) -> None:
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setitem(sys.modules, "ui.form_view", None)
+    window = window_factory(open_session)
+    child = window.haven.add_child("No Form View", None)
+    record = window.haven.start_record(child.id, "screening")
+    window.open_record(record.id)
+    assert window.form_view is None
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    assert any("cannot be opened" in b.text() for b in boxes)
+    for box in boxes:
+        box.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
@@ -22,7 +23,9 @@ class FakeFormView(QWidget):
     closed = Signal()
     completed = Signal(str)
 
-    def __init__(self, haven: Any, record_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, haven: Any, record_id: str, parent: QWidget | None, position: Position | None
+    ) -> None:
         super().__init__(parent)
         self.haven = haven
         self.record_id = record_id
@@ -33,6 +36,8 @@ class FakeFormView(QWidget):
         self.answer = QLineEdit(self)
         self.answer.setAccessibleName("Answer")
         layout.addWidget(self.answer)
+        if position is not None and position.section_index is not None:
+            self.go_to(position.section_index, position.item_id)
 
     def save_now(self) -> None:
         saves.append(self.answer.text())
@@ -72,7 +77,7 @@ def test_idle_lock_destroys_record_widgets_and_unlock_returns_to_the_record(
     saves.clear()
     window = window_factory(
         open_session,
-        form_view_factory=lambda haven, record_id, parent: FakeFormView(haven, record_id, parent),
+        form_view_factory=FakeFormView,
     )
     haven = window.haven
     child = haven.add_child("Canary Child", None)
@@ -188,3 +193,48 @@ def test_idle_watcher_restarts_on_input_and_reads_the_setting(
 def test_position_is_plain_data() -> None:
     pos = Position(view="record", subject_id="s", record_id="r", section_index=2, item_id="x")
     assert pos == Position("record", "s", "r", 2, "x")
+
+
+def test_lock_and_unlock_with_the_real_form_view(
+    qtbot: QtBot, window_factory: Any, open_session: Session, shell_passphrase: str
+) -> None:
+    """The contract with ui/form_view.py: saved, destroyed, re-created at the same place."""
+    pytest.importorskip("ui.form_view")
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    window = window_factory(open_session)
+    qtbot.waitUntil(window.isActiveWindow)
+    haven = window.haven
+    child = haven.add_child("Real Form Child", "2012-01-01")
+    record = haven.start_record(child.id, "screening")
+    window.workspace.children_panel.refresh()
+    window.open_record(record.id)
+    view = window.form_view
+    assert view is not None
+    fields = [
+        w
+        for w in view.findChildren(QLineEdit)
+        if w.isVisible() and w.isEnabled() and not w.isReadOnly() and not w.text()
+    ]
+    assert fields, "the first section has an empty text box"
+    field = fields[0]
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    qtbot.keyClicks(field, CANARY)
+    before = view.position()
+    pointer = QPointer(view)
+
+    window.lock_now()
+    qtbot.waitUntil(lambda: window.session is None)
+    qtbot.waitUntil(pointer.isNull)
+    texts = _all_line_edit_text() + [
+        w.toPlainText() for w in QApplication.allWidgets() if isinstance(w, QPlainTextEdit)
+    ]
+    assert not any(CANARY in t for t in texts)
+
+    _unlock(qtbot, window, shell_passphrase)
+    assert CANARY in str(window.haven.record(record.id).answers)
+    restored = window.form_view
+    assert restored is not None and window.record_id == record.id
+    after = restored.position()
+    assert (after.section_index, after.item_id) == (before.section_index, before.item_id)
