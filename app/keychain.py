@@ -97,3 +97,29 @@ def delete_kek(profile_id: str) -> None:
         keyring.delete_password(SERVICE, profile_id)
     except (PasswordDeleteError, KeyringError, RuntimeError, OSError):
         return
+
+
+def store_secret(account: str, value: str) -> None:
+    """Save a password (e.g. the signing certificate's or the mail server's)."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    if backend_name() is None:
+        raise KeychainUnavailable("No secure keychain is available on this computer.")
+    try:
+        keyring.set_password(SERVICE, account, value)
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise KeychainUnavailable() from exc
+
+
+def load_secret(account: str) -> str | None:
+    """A saved password, or None when there is none."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    if backend_name() is None:
+        raise KeychainUnavailable("No secure keychain is available on this computer.")
+    try:
+        return keyring.get_password(SERVICE, account)
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise KeychainUnavailable() from exc

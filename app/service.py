@@ -21,7 +21,9 @@ from app.forms import (
     FormRegistry,
     Outcome,
     Problem,
+    carried_answers,
     evaluate_outcomes,
+    follow_up_messages,
     load_registry,
     prefill,
     summarise,
@@ -117,7 +119,9 @@ class Haven:
             raise InvalidState("That is not a setting Haven knows.")
         self.repo.set_setting(self.actor, key, str(value))
 
-    def context(self, record: Record | None = None, subject: Subject | None = None) -> EvaluationContext:
+    def context(
+        self, record: Record | None = None, subject: Subject | None = None
+    ) -> EvaluationContext:
         if subject is None and record is not None:
             subject = self.repo.get_subject(record.subject_id)
         info = self.session.info
@@ -163,7 +167,9 @@ class Haven:
         if dob:
             born = parse_date(dob)
             if born is None:
-                raise AnswersError("Enter the date of birth as a real date, for example 2011-04-27.")
+                raise AnswersError(
+                    "Enter the date of birth as a real date, for example 2011-04-27."
+                )
             if born > self.clock().date():
                 raise AnswersError("The date of birth cannot be in the future.")
         return self.repo.add_subject(
@@ -208,7 +214,7 @@ class Haven:
         initial: dict[str, Any] = prefill(form, ctx)
         if parent_id is not None:
             parent = self.repo.get_record(parent_id)
-            initial.update(self._carried_answers(form, parent))
+            initial.update(carried_answers(form, parent.form_id, parent.answers))
         if answers:
             initial.update(_check_answers_shape(answers))
         problems = validate(form, initial, ctx)
@@ -269,7 +275,10 @@ class Haven:
             raise ValidationFailed([f"{p.path}: {p.message}" for p in problems])
         if _episode_fields(form, values) is not None:
             self.repo.save_draft(
-                self.actor, record.id, values, episode=_episode_fields(form, values),
+                self.actor,
+                record.id,
+                values,
+                episode=_episode_fields(form, values),
                 summary=summarise(form, values, ctx),
             )
         done = self.repo.complete_record(
@@ -294,18 +303,6 @@ class Haven:
 
     def search(self, text: str) -> list[SearchHit]:
         return self.repo.search(text)
-
-    def _carried_answers(self, form: FormDefinition, parent: Record) -> dict[str, Any]:
-        """Answers carried from the record this one was started from (form's prefill_from)."""
-        for source in form.prefill_from:
-            if source.form == parent.form_id:
-                carried: dict[str, Any] = {}
-                for target, origin in source.map.items():
-                    value = parent.answers.get(origin)
-                    if value not in (None, "", []):
-                        carried[target] = value
-                return carried
-        return {}
 
     # ---- missing episodes, flags and chronology ------------------------------------------
 
@@ -353,15 +350,13 @@ class Haven:
             if record.is_draft:
                 continue
             form = self.form_for(record)
-            for follow in form.follow_ups:
+            if not form.follow_ups:
+                continue
+            for wanted, message in follow_up_messages(form, record.answers, self.context(record)):
                 later = [
-                    r for r in records
-                    if r.form_id == follow.form and r.created_at >= record.created_at
+                    r for r in records if r.form_id == wanted and r.created_at >= record.created_at
                 ]
-                if later:
-                    continue
-                message = follow.message_for(form, record.answers, self.context(record))
-                if message is not None:
+                if not later:
                     out.append((record, message))
         return out
 
@@ -432,10 +427,25 @@ class _EpisodeDate:
 
 def _stub_record(subject_id: str, form: FormDefinition, episode_id: str | None) -> Record:
     return Record(
-        id="", ref="", subject_id=subject_id, form_id=form.id, form_version=form.version,
-        status="draft", answers={}, problem_count=0, created_at="", updated_at="",
-        created_by="", completed_at=None, completed_by=None, version=1, supersedes=None,
-        superseded_by=None, amend_reason=None, parent_id=None, episode_id=episode_id,
+        id="",
+        ref="",
+        subject_id=subject_id,
+        form_id=form.id,
+        form_version=form.version,
+        status="draft",
+        answers={},
+        problem_count=0,
+        created_at="",
+        updated_at="",
+        created_by="",
+        completed_at=None,
+        completed_by=None,
+        version=1,
+        supersedes=None,
+        superseded_by=None,
+        amend_reason=None,
+        parent_id=None,
+        episode_id=episode_id,
     )
 
 

@@ -202,11 +202,8 @@ def crash_log_folder() -> Path:
     return default_data_dir() / "logs"
 
 
-def run(profile_dir: Path | None = None) -> int:
-    """The desktop application's entry point; returns the process exit code."""
-    os.umask(0o077)
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+def start(app: QApplication, profile_dir: Path | None = None) -> tuple[Shell, CrashLog | None]:
+    """Everything before the event loop: theme, crash log, first run or unlock."""
     app.setApplicationName("Haven")
     app.setOrganizationName("Haven")
     apply_theme(app)
@@ -222,8 +219,17 @@ def run(profile_dir: Path | None = None) -> int:
         shell.start()
     except ProfileError as exc:
         show_error(None, exc)
+    return shell, crash
+
+
+def run(profile_dir: Path | None = None) -> int:
+    """The desktop application's entry point; returns the process exit code."""
+    os.umask(0o077)  # anything Haven writes is private to the user
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    shell, crash = start(app, profile_dir)
     code = app.exec()
-    wait_for_all(5000)
+    shell.shutdown()
     if crash is not None:
         crash.uninstall()
     return int(code)

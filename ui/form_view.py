@@ -30,9 +30,18 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
     QDialog,
@@ -41,8 +50,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -116,6 +124,51 @@ def _top_id(path: str) -> str:
         if cut != -1:
             path = path[:cut]
     return path
+
+
+class SectionListModel(QAbstractListModel):
+    """The progress list's rows: (text, words for screen readers, has a problem).
+
+    A model rather than QListWidget items: the list is rebuilt as sections appear and
+    disappear, and plain Python rows avoid item objects whose ownership moves between
+    Python and Qt on every rebuild.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str, bool]] = []
+
+    def set_rows(self, rows: list[tuple[str, str, bool]]) -> None:
+        if rows == self._rows:
+            return
+        if len(rows) == len(self._rows):
+            self._rows = list(rows)
+            self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(
+        self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()  # noqa: B008
+    ) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        text, spoken, problem = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return spoken
+        if role == Qt.ItemDataRole.ForegroundRole and problem:
+            return QBrush(ERROR_COLOUR)
+        return None
 
 
 class SectionPage(QWidget):
@@ -321,7 +374,11 @@ class FormView(QWidget):
         nav_label = QLabel("Sections", self)
         nav_label.setTextFormat(Qt.TextFormat.PlainText)
         nav_column.addWidget(nav_label)
-        self.nav = QListWidget(self)
+        self.nav = QListView(self)
+        self.nav_model = SectionListModel(self.nav)
+        self.nav.setModel(self.nav_model)
+        self.nav.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.nav.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.nav.setObjectName("sectionList")
         self.nav.setAccessibleName("Sections")
         self.nav.setAccessibleDescription(
@@ -335,8 +392,8 @@ class FormView(QWidget):
         self.nav.setMaximumWidth(width + width // 2)
         self.nav.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         nav_label.setBuddy(self.nav)
-        self.nav.itemClicked.connect(self._nav_chosen)
-        self.nav.itemActivated.connect(self._nav_chosen)
+        self.nav.clicked.connect(self._nav_chosen)
+        self.nav.activated.connect(self._nav_chosen)
         nav_column.addWidget(self.nav)
         body.addLayout(nav_column)
 
@@ -665,39 +722,33 @@ class FormView(QWidget):
     # ==== the progress list ===============================================================
 
     def _rebuild_nav(self) -> None:
-        self.nav.blockSignals(True)
-        self.nav.clear()
+        rows: list[tuple[str, str, bool]] = []
         self._nav_rows = []
         problem_sections = self._sections_with_errors()
         for number, index in enumerate(self._visible, start=1):
             section = self.form.sections[index]
-            title = plain_text(section.title, one_line=True)
-            text = f"{number}. {title}"
-            row = QListWidgetItem(text)
+            text = f"{number}. {plain_text(section.title, one_line=True)}"
             if index in problem_sections:
-                row.setText(f"{text}\nThere is a problem")
-                row.setForeground(ERROR_COLOUR)
-                row.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text}. There is a problem")
-            self.nav.addItem(row)
+                rows.append((f"{text}\nThere is a problem", f"{text}. There is a problem", True))
+            else:
+                rows.append((text, text, False))
             self._nav_rows.append(index)
-        check = QListWidgetItem(f"{len(self._visible) + 1}. Check your answers")
-        self.nav.addItem(check)
+        check = f"{len(self._visible) + 1}. Check your answers"
+        rows.append((check, check, False))
         self._nav_rows.append(CHECK_PAGE)
-        self.nav.blockSignals(False)
+        self.nav_model.set_rows(rows)
         self._select_nav()
 
     def _select_nav(self) -> None:
         target = CHECK_PAGE if self.on_check_page else self._current
         if target in self._nav_rows:
-            self.nav.blockSignals(True)
-            self.nav.setCurrentRow(self._nav_rows.index(target))
-            self.nav.blockSignals(False)
+            self.nav.setCurrentIndex(self.nav_model.index(self._nav_rows.index(target)))
 
-    def _nav_chosen(self, row: QListWidgetItem) -> None:
-        index = self.nav.row(row)
-        if not 0 <= index < len(self._nav_rows):
+    def _nav_chosen(self, index: QModelIndex) -> None:
+        row = index.row()
+        if not 0 <= row < len(self._nav_rows):
             return
-        target = self._nav_rows[index]
+        target = self._nav_rows[row]
         if target == CHECK_PAGE:
             if not self.on_check_page:
                 self.show_check_page()
@@ -1214,7 +1265,7 @@ class FormView(QWidget):
         self.check_page.summary.clear()
         self.check_page.set_notice(None)
         self.outcome_panel.clear()
-        self.nav.clear()
+        self.nav_model.set_rows([])
         self.answers = {}
         self._problems, self._displayed = [], {}
         for banner in (self.recovered_banner, self.record_banner):

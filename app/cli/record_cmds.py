@@ -144,7 +144,10 @@ def cmd_child_add(args: argparse.Namespace) -> int:
     haven = _haven(args)
     try:
         child = haven.add_child(
-            args.name, args.dob, known_as=args.known_as, gender=args.gender,
+            args.name,
+            args.dob,
+            known_as=args.known_as,
+            gender=args.gender,
             local_authority=args.local_authority,
         )
         print(child.id)
@@ -168,7 +171,10 @@ def cmd_record_new(args: argparse.Namespace) -> int:
     haven = _haven(args)
     try:
         record = haven.start_record(
-            args.child, args.form, parent_id=args.parent, episode_id=args.episode,
+            args.child,
+            args.form,
+            parent_id=args.parent,
+            episode_id=args.episode,
             answers=answers,
         )
         print(record.id)
@@ -224,7 +230,9 @@ def cmd_record_show(args: argparse.Namespace) -> int:
             from app.forms import summarise
 
             form = haven.form_for(record)
-            print(f"{form.title} {record.ref} ({record.status}, form version {record.form_version})")
+            print(
+                f"{form.title} {record.ref} ({record.status}, form version {record.form_version})"
+            )
             print(summarise(form, record.answers, haven.context(record)))
     finally:
         haven.session.lock()
@@ -331,8 +339,10 @@ def cmd_episodes(args: argparse.Namespace) -> int:
             print("No missing episodes recorded.")
         for e in episodes:
             flags = "; ".join(haven.episode_flags(e)) or "-"
-            print(f"{e.id}\tmissing {e.missing_from or '?'}\treturned {e.returned_at or 'not yet'}"
-                  f"\t{flags}")
+            print(
+                f"{e.id}\tmissing {e.missing_from or '?'}\treturned {e.returned_at or 'not yet'}"
+                f"\t{flags}"
+            )
         repeat = haven.repeat_missing_flag(child.id)
         if repeat:
             print(repeat)

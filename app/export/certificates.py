@@ -129,9 +129,7 @@ def create_self_signed(
             critical=False,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
     )
     if email:
         builder = builder.add_extension(
@@ -210,8 +208,7 @@ def load_recipient_certificate(pem_or_der: bytes) -> RecipientCertificate:
     public = cert.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise CertificateError(
-            "Haven can encrypt only to RSA certificates; this certificate uses another "
-            "kind of key."
+            "Haven can encrypt only to RSA certificates; this certificate uses another kind of key."
         )
     bits = public.key_size
     if bits < MINIMUM_RECIPIENT_BITS:

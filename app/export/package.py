@@ -85,9 +85,7 @@ def header_safe(text: str) -> str:
     HOUSE_STYLE habit 7: untrusted text never reaches a mail header with CR/LF or other
     controls in it, which could otherwise inject extra headers.
     """
-    cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text
-    )
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
     return " ".join(cleaned.split())
 
 
@@ -132,9 +130,7 @@ def build_package(
         if record.sharing_decision is None:
             raise SharingDecisionRequired()
     if recipient_certificate is not None and identity is None:
-        raise ExportError(
-            "An encrypted package must also be signed: choose a signing certificate."
-        )
+        raise ExportError("An encrypted package must also be signed: choose a signing certificate.")
     if not recipients:
         raise ExportError("Add at least one recipient.")
     if not header_safe(marking):
@@ -166,9 +162,7 @@ def build_package(
         inner = MIMEPart(policy=policy.SMTP)
         _fill_entity(inner, marking, records, attachments, manifest, boundary)
         inner_bytes = inner.as_bytes(policy=policy.SMTP)
-        enveloped = sign_then_encrypt(
-            inner_bytes, identity, recipient_certificate, also_encrypt_to
-        )
+        enveloped = sign_then_encrypt(inner_bytes, identity, recipient_certificate, also_encrypt_to)
         outer.set_content(
             enveloped,
             maintype="application",

@@ -93,9 +93,7 @@ def clean_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return "".join(
-        ch
-        for ch in text
-        if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Zl", "Zp")
+        ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Zl", "Zp")
     )
 
 
@@ -148,9 +146,7 @@ def _pdf_date(value: datetime) -> str:
     return f"D:{utc:%Y%m%d%H%M%S}+00'00'"
 
 
-def render_pdf(
-    doc: PrintDocument, progress: Callable[[float], None] | None = None
-) -> bytes:
+def render_pdf(doc: PrintDocument, progress: Callable[[float], None] | None = None) -> bytes:
     """Render `doc` to PDF bytes; `progress` receives fractions from 0.0 to 1.0.
 
     Progress is a plain callback so the UI can turn it into a Qt signal (HOUSE_STYLE
@@ -200,9 +196,7 @@ def _metadata(doc: PrintDocument) -> dict[str, str]:
     }
 
 
-def _doc_template(
-    doc: PrintDocument, buffer: BytesIO, after_flowable: Callable[[], None]
-) -> Any:
+def _doc_template(doc: PrintDocument, buffer: BytesIO, after_flowable: Callable[[], None]) -> Any:
     """A BaseDocTemplate whose single page template draws header, footer and watermark."""
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
@@ -323,9 +317,7 @@ def _numbered_canvas_class(doc: PrintDocument) -> Any:
             for number, state in enumerate(self._saved_pages, start=1):
                 self.__dict__.update(state)
                 self.setFont(FONT_REGULAR, 8)
-                self.drawRightString(
-                    PAGE_WIDTH - MARGIN_RIGHT, 42, f"Page {number} of {total}"
-                )
+                self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, 42, f"Page {number} of {total}")
                 super().showPage()
             super().save()
 
@@ -549,9 +541,7 @@ def _signature_space() -> Any:
             canvas.setFont(FONT_BOLD, 10)
             canvas.drawString(0, SIGNATURE_HEIGHT + 8, "Digital signature")
             canvas.setFont(FONT_REGULAR, 8)
-            canvas.drawString(
-                112, SIGNATURE_HEIGHT + 8, "(added here when the document is signed)"
-            )
+            canvas.drawString(112, SIGNATURE_HEIGHT + 8, "(added here when the document is signed)")
             canvas.setStrokeColor(colors.grey)
             canvas.setDash(3, 3)
             canvas.rect(0, 0, SIGNATURE_WIDTH, SIGNATURE_HEIGHT)

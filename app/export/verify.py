@@ -66,18 +66,14 @@ def verify_pdf(
         return _unsigned("This file is not a PDF Haven can read, or it is damaged.")
     if not signatures:
         return _unsigned("This PDF is not signed.")
-    embedded = next(
-        (s for s in signatures if s.field_name == FIELD_NAME), signatures[-1]
-    )
+    embedded = next((s for s in signatures if s.field_name == FIELD_NAME), signatures[-1])
     try:
         embedded_cert = embedded.signer_cert
     except (ValueError, KeyError, SignatureValidationError):
         return _broken("The signature in this PDF is damaged and cannot be checked.")
 
     trust_given = bool(trusted_certificates)
-    roots = (
-        [_to_asn1(c) for c in trusted_certificates] if trust_given else [embedded_cert]
-    )
+    roots = [_to_asn1(c) for c in trusted_certificates] if trust_given else [embedded_cert]
     try:
         status = validate_pdf_signature(
             embedded,

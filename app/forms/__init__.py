@@ -11,6 +11,7 @@ from app.forms.context import EvaluationContext
 from app.forms.dates import add_months, age_on
 from app.forms.definitions import (
     Constraint,
+    FollowUp,
     FormDefinition,
     GuidanceBlock,
     Item,
@@ -31,6 +32,8 @@ from app.forms.engine import (
     carried_answers,
     evaluate_outcomes,
     export_codes,
+    export_permitted,
+    follow_up_messages,
     form_date,
     has_errors,
     prefill,
@@ -74,6 +77,7 @@ __all__ = [
     "EpisodeLike",
     "EvaluationContext",
     "Expression",
+    "FollowUp",
     "FormDefinition",
     "FormRegistry",
     "GuidanceBlock",
@@ -102,6 +106,8 @@ __all__ = [
     "evaluate",
     "evaluate_outcomes",
     "export_codes",
+    "export_permitted",
+    "follow_up_messages",
     "form_date",
     "has_errors",
     "load_registry",

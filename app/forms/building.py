@@ -15,6 +15,7 @@ from typing import Any, cast
 from app.errors import ExpressionError
 from app.forms.definitions import (
     Constraint,
+    FollowUp,
     FormDefinition,
     GuidanceBlock,
     Item,
@@ -97,6 +98,20 @@ class FormBuilder:
             prefill_from=tuple(
                 PrefillSource(form=source["form"], map=dict(source["map"]))
                 for source in data.get("prefill_from", ())
+            ),
+            permits_export=(
+                self._expression(data["permits_export"], ["permits_export"])
+                if "permits_export" in data
+                else None
+            ),
+            follow_ups=tuple(
+                FollowUp(
+                    when=self._expression(raw["when"], ["follow_ups", index, "when"]),
+                    form=raw["form"],
+                    message=self._template(raw["message"], ["follow_ups", index, "message"])
+                    or compile_template(""),
+                )
+                for index, raw in enumerate(data.get("follow_ups", ()))
             ),
             sections=sections,
             outcomes=outcomes,

@@ -275,6 +275,15 @@ class FormChecker:
         for column, item_id in form.record_fields.items():
             if item_id not in self.top:
                 self._add(["record_fields", column], f"no item has the id '{item_id}'")
+        top_chain: tuple[Scope, ...] = (self.top,)
+        if form.permits_export is not None:
+            self._check_expression(form.permits_export, ["permits_export"], top_chain, None)
+        for index, follow in enumerate(form.follow_ups):
+            self._check_expression(follow.when, ["follow_ups", index, "when"], top_chain, None)
+            for expression in _expressions_of(follow.message):
+                self._check_expression(
+                    expression, ["follow_ups", index, "message"], top_chain, None
+                )
         for index, source in enumerate(form.prefill_from):
             for target in source.map:
                 found = self.top.get(target)

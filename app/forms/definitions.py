@@ -179,6 +179,19 @@ class PrefillSource:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A form this one asks for next, shown as a flag on the child until it is started.
+
+    E.g. section 9: a Category 2 or 3 screening calls for a risk assessment; section 11:
+    every missing child is screened for CSE. ``message`` is a reason template.
+    """
+
+    when: Expression
+    form: str
+    message: Template
+
+
+@dataclass(frozen=True)
 class FormDefinition:
     """One version of one form, with lookups by item id."""
 
@@ -193,6 +206,9 @@ class FormDefinition:
     starts_with: tuple[str, ...] = ()
     record_fields: Mapping[str, str] = field(default_factory=dict)
     prefill_from: tuple[PrefillSource, ...] = ()
+    permits_export: Expression | None = None
+    """Sharing-decision forms: holds when the recorded decision permits export."""
+    follow_ups: tuple[FollowUp, ...] = ()
     outcomes: tuple[OutcomeDefinition, ...] = ()
     guidance: Mapping[str, GuidanceBlock] = field(default_factory=dict)
     """The guidance blocks this form's sections and items name, by id."""

@@ -23,6 +23,7 @@ from app.forms.evaluation import (
     unanswered,
     visible_in_entry,
 )
+from app.forms.expressions import evaluate, truthy
 from app.forms.presentation import (
     AnsweredEntry,
     AnsweredItem,
@@ -43,6 +44,8 @@ __all__ = [
     "carried_answers",
     "evaluate_outcomes",
     "export_codes",
+    "export_permitted",
+    "follow_up_messages",
     "form_date",
     "has_errors",
     "prefill",
@@ -154,11 +157,24 @@ def carried_answers(
     parent = require_answers(parent_answers)
     for source in form.prefill_from:
         if source.form == parent_form_id:
-            return {
-                target: parent[origin]
-                for target, origin in source.map.items()
-                if origin in parent and not unanswered(parent[origin])
-            }
+            carried: dict[str, object] = {}
+            for target, origin in source.map.items():
+                if origin not in parent or unanswered(parent[origin]):
+                    continue
+                item = form.item(target)
+                value = parent[origin]
+                if item is not None and item.type == "group" and isinstance(value, list):
+                    # Entries keep only the sub-answers this form's group asks for (a
+                    # return interview's phone beside a person is not a person's field here).
+                    wanted = {sub.id for sub in item.items}
+                    value = [
+                        {k: v for k, v in entry.items() if k in wanted}
+                        for entry in value
+                        if isinstance(entry, dict)
+                    ]
+                    value = [entry for entry in value if entry]
+                carried[target] = value
+            return carried
     return {}
 
 
@@ -268,3 +284,27 @@ def export_codes(
     out: dict[str, dict[str, object]] = {}
     _collect_codes(state.root, [item for _, item in iter_visible(state)], "", out)
     return out
+
+
+def export_permitted(form: FormDefinition, answers: Answers, ctx: EvaluationContext) -> bool:
+    """Whether a completed sharing decision permits export (its ``permits_export`` rule).
+
+    Appendix 13: a decision not to share is recorded with the same form; only a decision
+    whose rule holds lets anything leave Haven.
+    """
+    if form.permits_export is None:
+        return False
+    state = FormState(form, answers, ctx)
+    return truthy(evaluate(form.permits_export, state.root))
+
+
+def follow_up_messages(
+    form: FormDefinition, answers: Answers, ctx: EvaluationContext
+) -> list[tuple[str, str]]:
+    """(form id asked for, message) for each follow-up whose ``when`` holds."""
+    state = FormState(form, answers, ctx)
+    return [
+        (follow.form, follow.message.render(state.root))
+        for follow in form.follow_ups
+        if truthy(evaluate(follow.when, state.root))
+    ]

@@ -186,9 +186,13 @@ def _load_form(
     guidance: Mapping[str, GuidanceBlock],
     problems: list[DefinitionProblem],
 ) -> FormDefinition | None:
+    """The built form (None when it does not even fit the schema); its problems are added
+    to ``problems``, and the caller registers nothing while any problem remains."""
+    before = len(problems)
     document = _read_yaml(path, label, problems)
     if document is None:
-        problems.append(DefinitionProblem(label, "", "the file is empty"))
+        if len(problems) == before:
+            problems.append(DefinitionProblem(label, "", "the file is empty"))
         return None
     if not _schema_checked(document, label, schema_file, problems):
         return None
@@ -198,7 +202,7 @@ def _load_form(
     checker = FormChecker(form, path.parent.name, int(path.stem), guidance.keys())
     found = [*builder.problems, *checker.run()]
     problems.extend(DefinitionProblem(label, where, message) for where, message in found)
-    return None if found else form
+    return form
 
 
 def _read_all(
@@ -223,6 +227,13 @@ def _read_all(
             if other not in known:
                 problems.append(
                     DefinitionProblem(label, f"starts_with[{index}]", f"there is no form '{other}'")
+                )
+        for index, follow in enumerate(form.follow_ups):
+            if follow.form not in known:
+                problems.append(
+                    DefinitionProblem(
+                        label, f"follow_ups[{index}].form", f"there is no form '{follow.form}'"
+                    )
                 )
         problems.extend(_prefill_source_problems(label, form, forms, known))
     return [form for _, form in forms], guidance, problems

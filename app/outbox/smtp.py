@@ -87,8 +87,9 @@ def deliver(
     except (OSError, smtplib.SMTPException) as exc:
         return _unreachable(settings, exc)
     try:
-        return _transaction(client, settings, context, password, message_bytes,
-                            envelope_from, recipients)
+        return _transaction(
+            client, settings, context, password, message_bytes, envelope_from, recipients
+        )
     except ssl.SSLCertVerificationError as exc:
         raise SendError(_CERT_MESSAGE) from exc
     except smtplib.SMTPNotSupportedError as exc:
@@ -112,9 +113,7 @@ _CERT_MESSAGE = (
 def _connect(settings: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
     if settings.use_starttls:
         return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    return smtplib.SMTP_SSL(
-        settings.host, settings.port, timeout=settings.timeout, context=context
-    )
+    return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
 
 
 def _transaction(
@@ -173,9 +172,7 @@ def _login(client: smtplib.SMTP, username: str, password: str | None) -> None:
     elif "LOGIN" in offered:
         client.auth("LOGIN", client.auth_login)
     else:
-        raise SendError(
-            "The mail server offers no login method Haven supports (PLAIN or LOGIN)."
-        )
+        raise SendError("The mail server offers no login method Haven supports (PLAIN or LOGIN).")
 
 
 def _refused(settings: SmtpSettings, code: int, reply: bytes | str) -> DeliveryResult:

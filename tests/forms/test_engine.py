@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from form_samples import DEMO, LoadForm
+from form_samples import DEMO, LoadForm, WriteForms
 
 from app.errors import AnswersError
 from app.forms import (
@@ -22,6 +22,7 @@ from app.forms import (
     Problem,
     Section,
     answered_sections,
+    carried_answers,
     compile_expression,
     default_forms_dir,
     evaluate_outcomes,
@@ -589,3 +590,53 @@ def test_a_relevance_loop_built_by_hand_does_not_recurse_forever(ctx: Evaluation
     )
     assert visible_items(looped, {"a": "x", "b": "y"}, ctx) == []
     assert validate(looped, {"a": "x", "b": "y"}, ctx) == []
+
+
+REPORT = """
+id: report
+title: Report
+version: 1
+marking: OFFICIAL-SENSITIVE
+source: Test fixture
+prefill_from:
+  - form: interview
+    map: {information: intelligence, people: intel_people}
+sections:
+  - id: s
+    title: S
+    items:
+      - id: information
+        type: long_text
+        label: Information
+      - id: people
+        type: group
+        label: People
+        items:
+          - {id: name, type: text, label: Name}
+"""
+
+INTERVIEW = """
+id: interview
+title: Interview
+version: 1
+marking: OFFICIAL-SENSITIVE
+source: Test fixture
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: intelligence, type: long_text, label: Intelligence}
+      - id: intel_people
+        type: group
+        label: People
+        items:
+          - {id: name, type: text, label: Name}
+"""
+
+
+def test_carried_answers_follow_prefill_from(write_forms: WriteForms) -> None:
+    root = write_forms({"report/1.yaml": REPORT, "interview/1.yaml": INTERVIEW})
+    report = load_registry(root).get("report")
+    parent = {"intelligence": "Seen with an adult", "intel_people": [], "other": "x"}
+    assert carried_answers(report, "interview", parent) == {"information": "Seen with an adult"}
+    assert carried_answers(report, "screening", parent) == {}

@@ -423,3 +423,39 @@ def test_loops_through_tags_and_sections_are_refused(write_forms: WriteForms) ->
         "    guidance: [consent]\n", '    guidance: [consent]\n    relevant: "answered(name)"\n'
     )
     assert "section 'about'" in _load_error(write_forms, section)
+
+
+PARENT = """
+id: parent
+title: Parent
+version: 1
+marking: OFFICIAL-SENSITIVE
+source: Test fixture
+sections:
+  - id: s
+    title: S
+    items:
+      - id: intel
+        type: long_text
+        label: Intelligence
+"""
+
+
+def test_prefill_from_names_a_form_and_its_items(write_forms: WriteForms) -> None:
+    carried = _variant(
+        "marking: OFFICIAL-SENSITIVE\n",
+        "marking: OFFICIAL-SENSITIVE\nprefill_from:\n  - form: parent\n    map: {note: intel}\n",
+    )
+    root = write_forms({"demo/1.yaml": carried, "parent/1.yaml": PARENT, "guidance.yaml": GUIDANCE})
+    form = load_registry(root).get("demo")
+    assert form.prefill_from[0].form == "parent"
+    assert dict(form.prefill_from[0].map) == {"note": "intel"}
+    broken = carried.replace("{note: intel}", "{nothing: intel, note: intell}")
+    root = write_forms({"demo/1.yaml": broken, "parent/1.yaml": PARENT, "guidance.yaml": GUIDANCE})
+    problems = [str(p) for p in check_forms(root)]
+    assert "demo/1.yaml: prefill_from[0].map.nothing: no item has this id" in problems
+    assert (
+        "demo/1.yaml: prefill_from[0].map.note: the form 'parent' has no item 'intell'" in problems
+    )
+    elsewhere = carried.replace("form: parent", "form: nowhere")
+    assert "prefill_from[0].form: there is no form 'nowhere'" in _load_error(write_forms, elsewhere)

@@ -152,32 +152,27 @@ def test_keychain_failure_falls_back_to_passphrase_with_plain_message(
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=10_000)
 
 
-def test_run_starts_with_first_run_and_writes_crash_log_locally(
-    qtbot: QtBot, tmp_path: Path
+def test_start_shows_first_run_and_writes_crash_log_locally(
+    qtbot: QtBot, tmp_path: Path, qapp: QApplication
 ) -> None:
-    """`haven --profile-dir DIR` path: run() shows first run for an empty folder."""
+    """What run() does before its event loop, for `haven --profile-dir DIR`."""
     import os
 
-    from PySide6.QtCore import QTimer
+    from ui.app import crash_log_folder, start
 
-    from ui.app import crash_log_folder, run
-
-    seen: list[str] = []
-
-    def look_and_quit() -> None:
-        seen.extend(w.objectName() for w in QApplication.topLevelWidgets() if w.isVisible())
-        QApplication.quit()
-
-    QTimer.singleShot(0, look_and_quit)
-    umask = os.umask(0o022)
-    os.umask(umask)
+    shell, crash = start(qapp, tmp_path / "given" / "profile")
     try:
-        assert run(tmp_path / "given" / "profile") == 0
+        assert crash is not None
+        assert shell.profile_dir == tmp_path / "given" / "profile"
+        assert shell.training_dir == tmp_path / "given" / "training"
+        assert shell.first_run is not None and shell.first_run.isVisible()
+        assert (crash_log_folder() / "crash.log").exists()
+        assert str(crash_log_folder()).startswith(os.environ["XDG_DATA_HOME"])
+        assert qapp.style().name().lower() == "fusion"
     finally:
-        os.umask(umask)
-    assert "firstRunDialog" in seen
-    assert (crash_log_folder() / "crash.log").exists()
-    assert str(crash_log_folder()).startswith(os.environ["XDG_DATA_HOME"])
+        qapp.aboutToQuit.disconnect(shell.shutdown)
+        if crash is not None:
+            crash.uninstall()
     assert not ProfilePaths(tmp_path / "given" / "profile").exists()
 
 

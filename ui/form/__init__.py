@@ -4,14 +4,26 @@ Every module here renders *any* form file: nothing knows a form id (HOUSE_STYLE:
 knowledge lives in forms/*.yaml). Rules, messages and outcomes come from the engine
 (app.forms); these widgets only show them and collect answers.
 
-`announce` is here because the error summary, the outcome panel, the autosave indicator
-and the view all need to speak to screen readers the same way.
+`announce` and `discard` are here because the error summary, the outcome panel, the
+autosave indicator and the view all speak to screen readers, and rebuild parts of
+themselves, the same way.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
 from PySide6.QtWidgets import QWidget
+
+
+def discard(widget: QWidget) -> None:
+    """Hide a widget now and delete it on the next event-loop turn (Qt removes it from
+    its layout then).
+
+    Deliberately not ``setParent(None)`` first: the C++ parent keeps ownership until the
+    deletion, so the Python wrapper never owns (and never deletes) the object itself.
+    """
+    widget.hide()
+    widget.deleteLater()
 
 
 def announce(widget: QWidget, text: str, *, assertive: bool = False) -> None:

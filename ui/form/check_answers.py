@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.forms.engine import AnsweredItem, AnsweredSection
 from ui import plain_text
+from ui.form import discard
 from ui.form.error_summary import ErrorSummary
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import heading, scaled_font
@@ -102,8 +103,7 @@ class CheckAnswersPage(QWidget):
     ) -> None:
         """Rebuild the lists; `problems` maps paths to (message, severity) shown inline."""
         for box in self._section_boxes:
-            box.setParent(None)
-            box.deleteLater()
+            discard(box)
         self._section_boxes = []
         self.change_buttons = []
         self.title.setText("Your answers" if read_only else "Check your answers")

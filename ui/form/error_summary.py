@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import plain_text
-from ui.form import alert
+from ui.form import alert, discard
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import scaled_font
 
@@ -173,8 +173,7 @@ class ErrorSummary(QFrame):
         """List `problems` (hide when empty); with take_focus, focus and announce them."""
         self.problems = list(problems)
         for link in self.links:
-            link.setParent(None)
-            link.deleteLater()
+            discard(link)
         self.links = []
         if not problems:
             self.setVisible(False)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.forms.definitions import Item
 from ui import plain_text
-from ui.form import announce
+from ui.form import announce, discard
 from ui.form.item_widgets import (
     ERROR_COLOUR,
     WARNING_COLOUR,
@@ -166,8 +166,7 @@ class GroupEditor(ItemWidget):
     def _rebuild(self) -> None:
         """Recreate every entry box from the data (numbers and names follow the order)."""
         for entry in self.entries:
-            entry.setParent(None)
-            entry.deleteLater()
+            discard(entry)
         self.entries = []
         self._loading = True
         try:

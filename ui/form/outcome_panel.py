@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.forms.engine import Outcome
 from ui import plain_text
-from ui.form import alert, announce
+from ui.form import alert, announce, discard
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import heading, scaled_font
 
@@ -141,8 +141,7 @@ class OutcomePanel(QFrame):
         before = {entry[0]: entry for entry in self._shown}
         self._shown = key
         for card in self.cards:
-            card.setParent(None)
-            card.deleteLater()
+            discard(card)
         self.cards = []
         for outcome in outcomes:
             card = OutcomeCard(outcome, self)
@@ -166,7 +165,6 @@ class OutcomePanel(QFrame):
 
     def clear(self) -> None:
         for card in self.cards:
-            card.setParent(None)
-            card.deleteLater()
+            discard(card)
         self.cards = []
         self._shown = ()
