@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
@@ -133,9 +134,12 @@ class Shell(QObject):
         )
 
     def _progress(self, percent: int, text: str) -> None:
-        if self.progress is not None:
-            self.progress.setValue(percent)
-            self.progress.setLabelText(text)
+        # setValue on a modal progress dialog processes events, so the task may finish
+        # (and the dialog go) in the middle of this call: hold our own reference.
+        progress = self.progress
+        if progress is not None and shiboken6.isValid(progress):
+            progress.setLabelText(text)
+            progress.setValue(percent)
 
     def _end_progress(self) -> None:
         self._task = None
