@@ -118,6 +118,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """INSERT INTO search_index (kind, item_id, subject_id, body)
             SELECT 'record', id, subject_id, ref FROM records WHERE superseded_by IS NULL""",
     ),
+    # 3: a key table for the search index, so that re-indexing one record on autosave
+    # deletes its old row by rowid instead of scanning the whole FTS table (UNINDEXED
+    # columns cannot be looked up).
+    (
+        """CREATE TABLE search_keys (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            UNIQUE (kind, item_id)
+        )""",
+        """INSERT OR IGNORE INTO search_keys (id, kind, item_id)
+            SELECT rowid, kind, item_id FROM search_index""",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -399,9 +399,7 @@ class Repository:
             conn.execute(
                 "UPDATE missing_episodes SET record_id = ? WHERE record_id = ?", (new_id, old.id)
             )
-            conn.execute(
-                "DELETE FROM search_index WHERE kind = 'record' AND item_id = ?", (old.id,)
-            )
+            self._unindex(conn, "record", old.id)
             self._index(conn, "record", new_id, old.subject_id, old.ref)
             audit.append(conn, actor, "amend", new_id, f"supersedes {old.id}")
         return self.get_record(new_id)
@@ -421,9 +419,7 @@ class Repository:
                 )
             conn.execute("DELETE FROM missing_episodes WHERE record_id = ?", (record.id,))
             conn.execute("UPDATE records SET parent_id = NULL WHERE parent_id = ?", (record.id,))
-            conn.execute(
-                "DELETE FROM search_index WHERE kind = 'record' AND item_id = ?", (record.id,)
-            )
+            self._unindex(conn, "record", record.id)
             conn.execute("DELETE FROM records WHERE id = ?", (record.id,))
             audit.append(conn, actor, "delete", record.id, record.form_id)
 
@@ -462,7 +458,12 @@ class Repository:
         if form_id:
             sql += " AND form_id = ?"
             params = (record_id, form_id)
-        return [_record(r) for r in self.db.execute(sql + " ORDER BY updated_at DESC", params)]
+        # updated_at has one-second resolution: rowid (insertion order) breaks ties, so the
+        # newest of two decisions recorded in the same second comes first (Appendix 13).
+        return [
+            _record(r)
+            for r in self.db.execute(sql + " ORDER BY updated_at DESC, rowid DESC", params)
+        ]
 
     # ---- missing episodes --------------------------------------------------------------
 
@@ -529,11 +530,31 @@ class Repository:
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def _index(self, conn: Any, kind: str, item_id: str, subject_id: str, body: str) -> None:
-        conn.execute("DELETE FROM search_index WHERE kind = ? AND item_id = ?", (kind, item_id))
+        row = conn.execute(
+            "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
+        ).fetchone()
+        if row is not None:
+            key = int(row[0])
+            conn.execute("DELETE FROM search_index WHERE rowid = ?", (key,))
+        else:
+            key = int(
+                conn.execute(
+                    "INSERT INTO search_keys (kind, item_id) VALUES (?, ?)", (kind, item_id)
+                ).lastrowid
+            )
         conn.execute(
-            "INSERT INTO search_index (kind, item_id, subject_id, body) VALUES (?, ?, ?, ?)",
-            (kind, item_id, subject_id, body),
+            "INSERT INTO search_index (rowid, kind, item_id, subject_id, body)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key, kind, item_id, subject_id, body),
         )
+
+    def _unindex(self, conn: Any, kind: str, item_id: str) -> None:
+        row = conn.execute(
+            "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
+        ).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM search_keys WHERE id = ?", (row[0],))
 
     # ---- outbox ------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ LATEST_TABLES = {
     "outbox",
     "outbox_attempts",
     "search_index",
+    "search_keys",
 }
 
 
@@ -65,6 +66,13 @@ def build_at_version(path: Path, key: bytes, version: int) -> None:
             tx.execute("INSERT INTO settings (key, value) VALUES ('theme', 'dark')")
             audit.append(tx, "Old Worker", "child-create", None, "C-2024-AAAAAA")
             audit.append(tx, "Old Worker", "create", "r1", "screening v1")
+            if version >= 2:
+                # Version 2's repository indexed what it wrote (no key table yet).
+                tx.execute(
+                    "INSERT INTO search_index (kind, item_id, subject_id, body) VALUES"
+                    " ('subject', 's1', 's1', 'Taylor Oldversion Tay C-2024-AAAAAA'),"
+                    " ('record', 'r1', 's1', 'HVN-2024-BBBBBB')"
+                )
     db.close()
     assert path.stat().st_size > 0
 

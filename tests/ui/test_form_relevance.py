@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers.form_driver import FormDriver, Workbench, make_workbench
 
 

@@ -83,7 +83,8 @@ class Workbench:
     ) -> FormView:
         """A shown, active FormView (so focus and keyboard shortcuts behave as for a user)."""
         view = FormView(self.haven, record_id, position=position)
-        qtbot.addWidget(view)
+        # Not qtbot.addWidget: some tests destroy views on purpose (as the lock does), and
+        # `close` below clears every view that is still alive while the profile is open.
         self.views.append(view)
         view.resize(1280, 860)
         view.show()
@@ -101,7 +102,9 @@ class Workbench:
             if shiboken6.isValid(view):
                 view.clear()
                 view.close()
+                view.deleteLater()
         self.views.clear()
+        QApplication.processEvents()
         if self.session.is_open:
             self.session.lock()
 
