@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.domain import ProfileInfo  # noqa: E402
-from app.keys import KdfParams, derive_passphrase_key  # noqa: E402
-from app.profile import create_profile, unlock  # noqa: E402
+from app.domain import ProfileInfo
+from app.keys import KdfParams, derive_passphrase_key
+from app.profile import create_profile, unlock
 
 PASS = "bench passphrase that is long"
 

@@ -75,7 +75,7 @@ from app.forms.engine import (
 from app.service import Haven, SaveResult
 from ui import plain_text
 from ui.errors import show_error
-from ui.form import alert, announce
+from ui.form import alert, announce, discard
 from ui.form.autosave import (
     Autosaver,
     draft_left_open,
@@ -523,7 +523,7 @@ class FormView(QWidget):
         for page_index in list(self._pages):
             scroll = self._scrolls.pop(page_index)
             self.stack.removeWidget(scroll)
-            scroll.deleteLater()
+            discard(scroll)
         self._pages.clear()
         self._problems, self._displayed = [], {}
         self._shown_sections, self._stopped_on = set(), {}
@@ -1253,12 +1253,9 @@ class FormView(QWidget):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.disconnect(self._focus_changed)
-        for page in self._pages.values():
-            for widget in page.widgets.values():
-                widget.blockSignals(True)
         for scroll in self._scrolls.values():
             self.stack.removeWidget(scroll)
-            scroll.deleteLater()
+            discard(scroll)
         self._pages.clear()
         self._scrolls.clear()
         self.check_page.show_answers([], {}, read_only=True)
@@ -1270,6 +1267,7 @@ class FormView(QWidget):
         self._problems, self._displayed = [], {}
         for banner in (self.recovered_banner, self.record_banner):
             self._banner_text(banner).setText("")
+            banner.setAccessibleName("")
             banner.setVisible(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:

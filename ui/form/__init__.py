@@ -12,16 +12,23 @@ themselves, the same way.
 from __future__ import annotations
 
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 
 def discard(widget: QWidget) -> None:
-    """Hide a widget now and delete it on the next event-loop turn (Qt removes it from
-    its layout then).
+    """Blank, hide and delete a widget (Qt removes it from its layout when it goes).
 
-    Deliberately not ``setParent(None)`` first: the C++ parent keeps ownership until the
-    deletion, so the Python wrapper never owns (and never deletes) the object itself.
+    Its text is blanked at once because deletion waits for the event loop, and record
+    text should not outlive its page (lock, close). Deliberately not ``setParent(None)``
+    first: the C++ parent keeps ownership until the deletion, so the Python wrapper never
+    owns (and never deletes) the object itself.
     """
+    for child in [widget, *widget.findChildren(QWidget)]:
+        if isinstance(child, QLabel | QLineEdit | QPlainTextEdit):
+            child.blockSignals(True)
+            child.clear()
+            child.setAccessibleName("")
+            child.setAccessibleDescription("")
     widget.hide()
     widget.deleteLater()
 
