@@ -96,7 +96,9 @@ class ChildrenPanel(QWidget):
         self.list.setAccessibleDescription(
             "Press Enter to open the child's chronology of records and missing episodes."
         )
-        self.list.setUniformItemSizes(True)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         layout.addWidget(self.list, 1)
 
         self.new_button = QPushButton("&New child…", self)
@@ -170,10 +172,13 @@ class ChildrenPanel(QWidget):
         return str(value) if value else None
 
     def select(self, subject_id: str) -> None:
+        """Mark the child shown elsewhere as current, without re-announcing the choice."""
         for row in range(self.list.count()):
             item = self.list.item(row)
             if item.data(SUBJECT_ROLE) == subject_id:
+                self.list.blockSignals(True)
                 self.list.setCurrentItem(item)
+                self.list.blockSignals(False)
                 return
 
     def visible_subject_ids(self) -> list[str]:

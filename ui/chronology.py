@@ -8,6 +8,8 @@ start any form, and start a return interview from a missing episode.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import HavenError, NotFound
-from app.forms.dates import format_date, format_datetime, parse_date, parse_datetime
+from app.forms.dates import (
+    format_date,
+    format_datetime,
+    naive_local,
+    parse_date,
+    parse_datetime,
+)
 from app.service import ChronologyEntry, Haven
 from ui import plain_text
 from ui.theme import error_palette, heading
@@ -41,9 +49,17 @@ STATUS_WORDS = {
 
 
 def when_text(when: str) -> str:
-    moment = parse_datetime(when)
-    if moment is not None and ("T" in when and len(when) > 10):
-        return format_datetime(moment)
+    """A stored time in words, local time: answers hold local wall-clock times, the store
+    holds UTC stamps with a zone ("2026-11-29T01:10:12+00:00")."""
+    if "T" in when:
+        moment = parse_datetime(when)
+        if moment is None:
+            try:
+                moment = naive_local(datetime.fromisoformat(when))
+            except ValueError:
+                moment = None
+        if moment is not None:
+            return format_datetime(moment)
     day = parse_date(when)
     return format_date(day) if day is not None else plain_text(when, one_line=True)
 
@@ -168,8 +184,8 @@ class ChronologyView(QWidget):
     def refresh(self) -> None:
         flags = self._haven.child_flags(self.subject_id)
         if flags:
-            text = "Needs attention: " + "; ".join(
-                plain_text(f, one_line=True, limit=300) for f in flags
+            text = "Needs attention:\n" + "\n".join(
+                "• " + plain_text(f, one_line=True, limit=300) for f in flags
             )
         else:
             text = ""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from app.errors import HavenError
 from ui import plain_text
+from ui.theme import error_palette
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,6 @@ class InlineError(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
         self.setObjectName("inlineError")
-        from ui.theme import error_palette
-
         error_palette(self)
         self.setVisible(False)
 

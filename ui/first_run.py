@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from app import keychain, keys
 from app.domain import LOCAL_AUTHORITIES, ProfileInfo
-from app.errors import HavenError, ProfileError, WeakPassphrase
+from app.errors import ProfileError, WeakPassphrase
 from app.profile import create_profile
 from ui.errors import InlineError, show_error
 from ui.theme import heading
@@ -302,8 +302,6 @@ class FirstRunDialog(QDialog):
         self._busy(False, "")
         if isinstance(exc, ProfileError | WeakPassphrase):
             self.summary.show_message(exc.message)
-        elif isinstance(exc, HavenError):
-            show_error(self, exc)
         else:
             show_error(self, exc)
 

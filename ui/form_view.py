@@ -194,6 +194,13 @@ class SectionPage(QWidget):
         layout.addWidget(self.title)
         self.summary = ErrorSummary(self)
         layout.addWidget(self.summary)
+        if index == 0 and form.description:
+            # FORMAT.md: the form's description is "shown on the form's first page".
+            intro = QLabel(plain_text(" ".join(form.description.split())), self)
+            intro.setObjectName("formDescription")
+            intro.setTextFormat(Qt.TextFormat.PlainText)
+            intro.setWordWrap(True)
+            layout.addWidget(intro)
         if section.help:
             help_label = QLabel(plain_text(" ".join(section.help.split())), self)
             help_label.setTextFormat(Qt.TextFormat.PlainText)

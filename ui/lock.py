@@ -31,8 +31,10 @@ import os
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import SLOT, QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
+
+from ui.errors import report_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -171,25 +173,25 @@ class ScreenLockListener(QObject):
         self._connect(QtDBus)
 
     def _connect(self, qtdbus: object) -> None:
-        from PySide6.QtCore import SLOT
-
         dbus = qtdbus.QDBusConnection  # type: ignore[attr-defined]
         session_bus = dbus.sessionBus()
         if session_bus.isConnected():
-            for service, path in (
+            # Any sender may say the screensaver is active: the worst a stray message can
+            # do is lock Haven, which is the safe direction.
+            for interface, path in (
                 ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver"),
                 ("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
                 ("org.freedesktop.ScreenSaver", "/ScreenSaver"),
             ):
                 if session_bus.connect(
-                    service,
+                    "",
                     path,
-                    service,
+                    interface,
                     "ActiveChanged",
                     self,
                     SLOT("_on_screensaver(bool)"),
                 ):
-                    self.listening.append(service)
+                    self.listening.append(f"{interface} {path}")
         system_bus = dbus.systemBus()
         if system_bus.isConnected():
             session_path = self._login_session_path(qtdbus, system_bus)
@@ -289,12 +291,8 @@ class LockController(QObject):
         position = Position()
         try:
             position = self._target.prepare_for_lock()
-        except Exception:  # noqa: BLE001 - locking must go ahead even if saving failed
-            import sys
-
-            from ui.errors import report_unexpected
-
-            report_unexpected(*sys.exc_info())
+        except Exception as exc:  # noqa: BLE001 - locking must go ahead even if saving failed
+            report_unexpected(type(exc), exc, exc.__traceback__)
         self._target.discard_record_widgets()
         if self._clipboard is not None:
             self._clipboard.clear_if_owned()

@@ -422,6 +422,7 @@ class MainWindow(QMainWindow):
         view.open_record.connect(self.open_record)
         view.start_form.connect(self.start_form)
         self.subject_id = subject_id
+        self.workspace.children_panel.select(subject_id)
         self._set_view(view, "chronology")
         self._update_title(view.subject_ref)
 

@@ -89,8 +89,16 @@ class UnlockScreen(QWidget):
         if training:
             outer.addWidget(training_banner(self))
         outer.addStretch(1)
-        box = QVBoxLayout()
-        outer.addLayout(box)
+        row_outer = QHBoxLayout()
+        column = QWidget(self)
+        # About 45 characters wide at the user's font size: no pixel sizes.
+        column.setMaximumWidth(column.fontMetrics().horizontalAdvance("m" * 45))
+        box = QVBoxLayout(column)
+        box.setContentsMargins(0, 0, 0, 0)
+        row_outer.addStretch(1)
+        row_outer.addWidget(column, 4)
+        row_outer.addStretch(1)
+        outer.addLayout(row_outer)
         outer.addStretch(2)
 
         title = "Haven is locked" if locked_after_use else "Unlock Haven"
@@ -192,8 +200,6 @@ class UnlockScreen(QWidget):
         self._set_busy(False, "")
         if isinstance(exc, KeychainUnavailable):
             self.show_notice(exc.message)
-        elif isinstance(exc, HavenError):
-            show_error(self, exc)
         else:
             show_error(self, exc)
         self.passphrase.setFocus()

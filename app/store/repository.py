@@ -334,7 +334,7 @@ class Repository:
         sql = f"SELECT {_RECORD_COLUMNS} FROM records"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY updated_at DESC, rowid DESC"
+        sql += " ORDER BY updated_at DESC"
         return [_record(r) for r in self.db.execute(sql, tuple(params))]
 
     def complete_record(

@@ -106,9 +106,7 @@ def test_ctrl_s_saves_now(bench: Workbench, reader: Session, qtbot: Any) -> None
     assert stored(reader, record_id)["disability"] == "None known"
 
 
-def test_draft_left_open_by_a_crash_says_it_was_recovered(
-    bench: Workbench, qtbot: Any
-) -> None:
+def test_draft_left_open_by_a_crash_says_it_was_recovered(bench: Workbench, qtbot: Any) -> None:
     record_id = bench.start("screening")
     view = bench.open_view(qtbot, record_id)
     driver = FormDriver(qtbot, view)

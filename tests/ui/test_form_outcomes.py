@@ -59,9 +59,7 @@ def test_ticking_a_significant_indicator_changes_the_suggestion(
     # Unticking goes back: the suggestion follows the answers both ways.
     driver.click(missing.buttons["current"])
     driver.click(vehicles.buttons["current"])
-    qtbot.waitUntil(
-        lambda: suggestion().title.text() == "Suggested category: none", timeout=2000
-    )
+    qtbot.waitUntil(lambda: suggestion().title.text() == "Suggested category: none", timeout=2000)
 
 
 def test_alert_is_shown_prominently_and_recorded(bench: Workbench, qtbot: Any) -> None:

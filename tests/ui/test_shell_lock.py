@@ -238,3 +238,52 @@ def test_lock_and_unlock_with_the_real_form_view(
     assert restored is not None and window.record_id == record.id
     after = restored.position()
     assert (after.section_index, after.item_id) == (before.section_index, before.item_id)
+
+
+_SCREENSAVER_PROBE = """
+import subprocess, sys
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.lock import ScreenLockListener
+listener = ScreenLockListener()
+got = []
+phase = []
+loop = QEventLoop()
+listener.screen_locked.connect(lambda: (got.append(phase[-1]), loop.quit()))
+def send(value):
+    phase.append(value)
+    subprocess.run(["dbus-send", "--session", "--type=signal", "/org/gnome/ScreenSaver",
+                    "org.gnome.ScreenSaver.ActiveChanged", "boolean:" + value], check=True)
+QTimer.singleShot(0, lambda: send("false"))
+QTimer.singleShot(500, lambda: send("true"))
+QTimer.singleShot(10000, loop.quit)
+loop.exec()
+print("LOCKED" if got == ["true"] else "NOT LOCKED", got, len(listener.listening))
+"""
+
+
+def test_screensaver_activation_on_dbus_locks(tmp_path: Any) -> None:
+    """Linux: the desktop's screensaver ActiveChanged(true) on the session bus locks Haven
+    (a private bus started with dbus-run-session; ActiveChanged(false) does not lock)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not (shutil.which("dbus-run-session") and shutil.which("dbus-send")):
+        pytest.skip("D-Bus tools are not installed")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        ["dbus-run-session", "--", sys.executable, "-c", _SCREENSAVER_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert "LOCKED ['true'] 3" in result.stdout, result.stdout + result.stderr
+    assert "NOT LOCKED" not in result.stdout

@@ -92,6 +92,7 @@ class CheckAnswersPage(QWidget):
         layout.addWidget(self.complete_area)
         layout.addStretch(1)
         self.change_buttons: list[QPushButton] = []
+        self.answer_labels: dict[str, QLabel] = {}
         self._section_boxes: list[QWidget] = []
 
     def show_answers(
@@ -106,6 +107,7 @@ class CheckAnswersPage(QWidget):
             discard(box)
         self._section_boxes = []
         self.change_buttons = []
+        self.answer_labels = {}
         self.title.setText("Your answers" if read_only else "Check your answers")
         self.title.setAccessibleName(self.title.text())
         for section in sections:
@@ -145,6 +147,7 @@ class CheckAnswersPage(QWidget):
         answer_box = QVBoxLayout()
         answer = _label(item.answer, box, selectable=True)
         answer.setObjectName(f"answer:{path}")
+        self.answer_labels[path] = answer
         answer.setAccessibleName(f"{plain_text(item.label, one_line=True)}: {item.answer}")
         answer_box.addWidget(answer)
         shown = problems.get(path)

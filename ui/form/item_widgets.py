@@ -537,14 +537,13 @@ class _OptionsWidget(ItemWidget):
         return row
 
     def _option_description(self, hint: str | None) -> str:
-        """An option's description: the question it answers, its hint, any error."""
+        """An option's description: the question it answers, the question's help, the
+        option's own hint and any error (a screen reader reads it after the option)."""
         parts = [self.accessible_name() + "."]
         if hint:
-            parts.append(plain_text(hint, one_line=True))
-        if self._problem is not None:
-            word = "Error" if self._problem[1] == "error" else "Warning"
-            parts.append(f"{word}: {self._problem[0]}")
-        return " ".join(parts)
+            parts.append(plain_text(" ".join(hint.split()), one_line=True))
+        parts.append(self.accessible_description())
+        return " ".join(part for part in parts if part)
 
     def _refresh_descriptions(self) -> None:
         super()._refresh_descriptions()
@@ -659,6 +658,7 @@ class ComboChoiceWidget(ItemWidget):
             self._hints[value] = hint
         self.combo.setCurrentIndex(-1)
         self._name_input(self.combo)
+        self.combo.view().setAccessibleName(f"Options for: {self.accessible_name()}")
         row = QHBoxLayout()
         row.addWidget(self.combo, 3)
         row.addStretch(1)
@@ -891,7 +891,6 @@ class DateTimeWidget(ItemWidget):
         self.time.setMaxLength(5)
         self.time.setInputMethodHints(Qt.InputMethodHint.ImhPreferNumbers)
         self.time.setAccessibleName(f"Time, {self.accessible_name()}")
-        self.time.setAccessibleDescription("Time of day on the 24-hour clock, for example 14:30")
         width = self.time.fontMetrics().horizontalAdvance("00:00")
         self.time.setMinimumWidth(width * 2)
         self.time.setMaximumWidth(width * 3)
@@ -909,6 +908,16 @@ class DateTimeWidget(ItemWidget):
 
     def _refresh_descriptions(self) -> None:
         _describe_date_parts(self.date, self.accessible_description())
+        self.time.setAccessibleDescription(
+            " ".join(
+                part
+                for part in (
+                    "Time of day on the 24-hour clock, for example 14:30.",
+                    self.accessible_description(),
+                )
+                if part
+            )
+        )
 
     def value(self) -> Any:
         day = self.date.value()
@@ -933,7 +942,7 @@ class DateTimeWidget(ItemWidget):
         if has_date and not typed_time:
             return f"{name} must include a time"
         if typed_time and _parse_time(typed_time) is None:
-            return f"The time of the {name.lower()} must be a real time, like 14:30"
+            return f"{name} must have a real time on the 24-hour clock, like 14:30"
         if typed_time and not has_date:
             return f"{name} must include a date"
         return None

@@ -128,6 +128,11 @@ class OutcomePanel(QFrame):
         layout.addWidget(self.note)
         self.cards_layout = QVBoxLayout()
         layout.addLayout(self.cards_layout)
+        self.nothing = QLabel("Nothing is suggested from the answers so far.", self)
+        self.nothing.setObjectName("noOutcomes")
+        self.nothing.setTextFormat(Qt.TextFormat.PlainText)
+        self.nothing.setWordWrap(True)
+        layout.addWidget(self.nothing)
         layout.addStretch(1)
         self.cards: list[OutcomeCard] = []
         self._shown: tuple[tuple[str, str, object, str], ...] = ()
@@ -143,6 +148,7 @@ class OutcomePanel(QFrame):
         for card in self.cards:
             discard(card)
         self.cards = []
+        self.nothing.setVisible(not outcomes)
         for outcome in outcomes:
             card = OutcomeCard(outcome, self)
             self.cards_layout.addWidget(card)
@@ -168,3 +174,4 @@ class OutcomePanel(QFrame):
             discard(card)
         self.cards = []
         self._shown = ()
+        self.nothing.setVisible(True)

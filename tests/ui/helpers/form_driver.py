@@ -141,8 +141,10 @@ class FormDriver:
         return page
 
     def item(self, path: str) -> ItemWidget:
-        widget = self.view.findChild(ItemWidget, f"item:{path}")
-        assert widget is not None, f"no widget for {path}"
+        """The widget of a question on the page shown now, found by its object name."""
+        page = self.page()
+        widget = page.findChild(ItemWidget, f"item:{path}")
+        assert widget is not None, f"no widget for {path} on this page"
         return widget
 
     # --- keyboard and mouse -------------------------------------------------------------
