@@ -318,6 +318,10 @@ class Exports:
         records = [self.haven.record(rid) for rid in record_ids]
         if len({r.subject_id for r in records}) != 1:
             raise InvalidState("A referral package holds the records of one child only.")
+        for record in records:
+            if record.is_draft:
+                raise InvalidState("Only completed records can be sent.")
+            self.require_permission(record)
         identity = self.signing_identity()
         pieces: list[PackageRecord] = []
         for index, record in enumerate(records):

@@ -298,14 +298,18 @@ class FormView(QWidget):
     """A record's form, section by section. See the module docstring.
 
     Signals: `closed()` when the user closes (or deletes) the record, `completed(id)` when
-    it was completed, `saved(id)` after every successful save, `amended(new_id)` when a
-    completed record was amended and the view now shows the new draft.
+    it was completed, `saved(id)` after every successful save, `amended(new_id)` and
+    `open_record(new_id)` when a completed record was amended and the view now shows the
+    new draft.
     """
 
     closed = Signal()
     completed = Signal(str)
     saved = Signal(str)
     amended = Signal(str)
+    open_record = Signal(str)
+    """Asks the window to open a record in a fresh view (after an amendment: the new
+    version, which this view already shows if nobody does)."""
 
     def __init__(
         self,
@@ -329,6 +333,7 @@ class FormView(QWidget):
         self._stopped_on: dict[int, frozenset[tuple[str, str]]] = {}
         self._return_to_check = False
         self._pending_focus: str | None = None
+        self._shown_once = False
         self._editing_marked = False
         self._nav_rows: list[int] = []
         self.recovered_at: str | None = None
@@ -1088,6 +1093,7 @@ class FormView(QWidget):
         self._load(record)
         announce(self, f"New version {record.ref} opened for you to change.", assertive=True)
         self.amended.emit(record.id)
+        self.open_record.emit(record.id)
 
     def ask_delete_draft(self) -> None:
         if self._cleared or self.read_only:
@@ -1239,6 +1245,23 @@ class FormView(QWidget):
         super().showEvent(event)
         if self._pending_focus is not None:
             QTimer.singleShot(0, self._apply_pending_focus)
+        elif not self._shown_once:
+            QTimer.singleShot(0, self._focus_start)
+        self._shown_once = True
+
+    def _focus_start(self) -> None:
+        """On first showing, put the cursor in the page unless the user already moved it."""
+        if self._cleared:
+            return
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            return
+        page = self.current_page()
+        target: QWidget | None = page.first_input() if page is not None else None
+        if self.on_check_page:
+            buttons = self.check_page.change_buttons
+            target = buttons[0] if buttons else self.check_page.title
+        (target or self.continue_button).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is None or self._cleared:

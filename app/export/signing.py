@@ -15,6 +15,7 @@ pyHanko is imported inside the functions: it is slow to import (HOUSE_STYLE).
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
@@ -145,7 +146,8 @@ def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
-    font_bytes = _stamp_font_bytes(text)
+    # Only the characters beyond ASCII change the subset, so most signatures reuse one.
+    font_bytes = _stamp_font_bytes("".join(sorted({c for c in text if ord(c) > 126})))
 
     class _EmbeddedDejaVu(FontEngineFactory):
         """pyHanko's GlyphAccumulatorFactory, but reading the font from memory."""
@@ -181,6 +183,7 @@ def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
     )
 
 
+@functools.lru_cache(maxsize=16)
 def _stamp_font_bytes(text: str) -> bytes:
     """DejaVu Sans cut down to the stamp's characters and rescaled to 1000 units per em.
 

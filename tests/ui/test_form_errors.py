@@ -43,8 +43,10 @@ def test_continue_with_a_missing_answer_shows_the_summary(bench: Workbench, qtbo
     assert view.current_section == referrer, "the first Continue stays to show the problem"
     assert summary.hasFocus()
     assert summary.title.text() == "There is a problem"
-    name = QAccessible.queryAccessibleInterface(summary).text(QAccessible.Text.Name)
-    assert name == "There is a problem"
+    interface = QAccessible.queryAccessibleInterface(summary)
+    assert interface.text(QAccessible.Text.Name) == "There is a problem"
+    assert interface.role() == QAccessible.Role.AlertMessage
+    assert "Reason for completing screening tool" in interface.text(QAccessible.Text.Description)
     paths = [p.path for p in summary.problems]
     assert paths == ["reason"]
     message = summary.problems[0].message

@@ -37,6 +37,8 @@ def test_ticking_a_significant_indicator_changes_the_suggestion(
 
     assert suggestion().title.text() == "Suggested category: none"
     assert suggestion().property("kind") == "suggestion"
+    role = QAccessible.queryAccessibleInterface(suggestion()).role()
+    assert role != QAccessible.Role.AlertMessage
 
     view.go_to_section(section_index(view, "significant"))
     vehicles = driver.item("sig_vehicles")
@@ -72,6 +74,9 @@ def test_alert_is_shown_prominently_and_recorded(bench: Workbench, qtbot: Any) -
     card = view.outcome_panel.card("incidence_refer")
     assert card is not None
     assert card.property("kind") == "alert"
+    interface = QAccessible.queryAccessibleInterface(card)
+    assert interface.role() == QAccessible.Role.AlertMessage
+    assert interface.text(QAccessible.Text.Name) == "Alert: Refer now"
     assert card.title.text() == "Alert: Refer now"
     assert "call 999 now" in card.reason.text()
     # FORMAT.md: "the UI records that the prompt was shown".

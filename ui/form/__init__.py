@@ -11,8 +11,41 @@ themselves, the same way.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAccessibleEvent,
+    QAccessibleInterface,
+)
+from PySide6.QtWidgets import QAccessibleWidget, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+_ALERT_PROPERTY = "havenAlertRole"
+_factory_installed = False
+
+
+class _AlertInterface(QAccessibleWidget):
+    """A widget that screen readers treat as an alert (ARIA role="alert")."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget, QAccessible.Role.AlertMessage)
+
+
+def _alert_factory(_key: str, obj: QObject) -> QAccessibleInterface | None:
+    if isinstance(obj, QWidget) and obj.property(_ALERT_PROPERTY):
+        return _AlertInterface(obj)
+    return None
+
+
+def give_alert_role(widget: QWidget) -> None:
+    """Expose `widget` with the accessible role AlertMessage (the GOV.UK error summary
+    and an alert outcome have role="alert"). Call before it is first shown: Qt caches a
+    widget's accessibility interface."""
+    global _factory_installed
+    if not _factory_installed:
+        QAccessible.installFactory(_alert_factory)
+        _factory_installed = True
+    widget.setProperty(_ALERT_PROPERTY, True)
 
 
 def discard(widget: QWidget) -> None:

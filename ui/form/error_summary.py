@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import plain_text
-from ui.form import alert, discard
+from ui.form import alert, discard, give_alert_role
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import scaled_font
 
@@ -140,6 +140,7 @@ class ErrorSummary(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorSummary")
+        give_alert_role(self)
         # Focusable by the program (it takes focus when it appears) but not a Tab stop:
         # its links are (GOV.UK: tabindex="-1" on the summary).
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)

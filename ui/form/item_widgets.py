@@ -346,6 +346,13 @@ class ItemWidget(QFrame):
             self.guidance_panels.append(panel)
             self.body.addWidget(panel)
 
+    def _add_example(self, text: str) -> None:
+        """GOV.UK date inputs always show an example of the format expected."""
+        example = QLabel(text, self)
+        example.setTextFormat(Qt.TextFormat.PlainText)
+        _muted(example)
+        self.body.addWidget(example)
+
     def _add_error_label(self) -> None:
         self.error_label = QLabel(self)
         self.error_label.setObjectName(f"error:{self.path}")
@@ -816,6 +823,7 @@ class DateWidget(ItemWidget):
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_header()
+        self._add_example("For example, 27 3 2011")
         self.date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         self.date.setObjectName(f"input:{path}")
         self.date.setAccessibleDescription(self.accessible_description())
@@ -878,6 +886,7 @@ class DateTimeWidget(ItemWidget):
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_header()
+        self._add_example("For example, 27 3 2011 and 14:30")
         row = QHBoxLayout()
         self.date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         self.date.setObjectName(f"input:{path}")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.forms.engine import Outcome
 from ui import plain_text
-from ui.form import alert, announce, discard
+from ui.form import alert, announce, discard, give_alert_role
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import heading, scaled_font
 
@@ -51,6 +51,8 @@ class OutcomeCard(QFrame):
         self.outcome = outcome
         self.setObjectName(f"outcome:{outcome.id}")
         self.setProperty("kind", outcome.kind)
+        if outcome.kind == "alert":
+            give_alert_role(self)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         colour = KIND_COLOURS.get(outcome.kind, KIND_COLOURS["info"])
         self._colour = colour
