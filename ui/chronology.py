@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -75,6 +76,7 @@ class ChronologyView(QWidget):
 
     open_record = Signal(str)
     start_form = Signal(str, str, object, object)  # subject id, form id, parent id, episode id
+    export_record = Signal(str)  # a completed record (ui.export_dialog)
 
     def __init__(self, haven: Haven, subject_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +153,19 @@ class ChronologyView(QWidget):
         self.open_button.setAccessibleName("Open")
         self.open_button.setAccessibleDescription("Open the selected record or episode.")
         actions.addWidget(self.open_button)
+        self.export_button = QPushButton("&Export…", self)
+        self.export_button.setObjectName("exportEntryButton")
+        self.export_button.setAccessibleName("Export")
+        self.export_button.setAccessibleDescription(
+            "Export the selected completed record as a signed PDF or a secure package, "
+            "after its information-sharing decision. Control E."
+        )
+        actions.addWidget(self.export_button)
+        self.export_action = QAction("&Export…", self.tree)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.tree.addAction(self.export_action)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.follow_choice = QComboBox(self)
         self.follow_choice.setObjectName("followFormChoice")
         self.follow_choice.setAccessibleName("Next form for the selected entry")
@@ -175,6 +190,8 @@ class ChronologyView(QWidget):
         self.start_button.clicked.connect(self._start_chosen)
         self.open_button.clicked.connect(self._open_current)
         self.follow_button.clicked.connect(self._start_linked)
+        self.export_button.clicked.connect(self._export_current)
+        self.export_action.triggered.connect(self._export_current)
         self.tree.itemActivated.connect(lambda _item, _col: self._open_current())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
@@ -229,6 +246,9 @@ class ChronologyView(QWidget):
     def _update_buttons(self) -> None:
         entry = self.current_entry()
         self.open_button.setEnabled(entry is not None)
+        exportable = self.exportable_record_id() is not None
+        self.export_button.setEnabled(exportable)
+        self.export_action.setEnabled(exportable)
         self.follow_choice.clear()
         self._link = self._linked_record(entry)
         if self._link is not None:
@@ -297,6 +317,32 @@ class ChronologyView(QWidget):
             return
         if episode.record_id:
             self.open_record.emit(episode.record_id)
+
+    def exportable_record_id(self) -> str | None:
+        """The selected record when it can be exported: completed (or later), and not
+        itself a sharing decision (the form that gates exports)."""
+        entry = self.current_entry()
+        if entry is None:
+            return None
+        kind, entry_id = entry
+        try:
+            if kind == "episode":
+                record_id = self._haven.repo.get_episode(entry_id).record_id
+                if not record_id:
+                    return None
+            else:
+                record_id = entry_id
+            record = self._haven.record(record_id)
+            if record.is_draft or self._haven.form_for(record).permits_export is not None:
+                return None
+        except HavenError:
+            return None
+        return record.id
+
+    def _export_current(self) -> None:
+        record_id = self.exportable_record_id()
+        if record_id is not None:
+            self.export_record.emit(record_id)
 
     def _start_linked(self) -> None:
         form_id = self.follow_choice.currentData()

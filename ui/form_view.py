@@ -26,7 +26,6 @@ opaque reference.
 from __future__ import annotations
 
 import itertools
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +90,6 @@ from ui.form.guidance_panel import GuidancePanel
 from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget, create_item_widget
 from ui.form.outcome_panel import OutcomePanel
 from ui.theme import error_palette, heading
-
-log = logging.getLogger(__name__)
 
 CHECK_PAGE = -1
 """`_current` when the check-your-answers page is shown."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -49,8 +49,11 @@ from ui.children import ChildrenPanel, NewChildDialog
 from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
+from ui.export_dialog import ExportDialog
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
+from ui.outbox_actions import OutboxSender
+from ui.settings_dialog import SettingsDialog
 from ui.theme import heading, set_high_contrast, training_banner
 from ui.unlock import UnlockScreen, Wait, qt_wait
 from ui.workers import wait_for_all
@@ -172,6 +175,10 @@ class MainWindow(QMainWindow):
         self.subject_id: str | None = None
         self.record_id: str | None = None
         self._position: Position | None = None
+        # Sharing-decision drafts started from Export: decision id -> the record to export
+        # once the decision is completed (Appendix 13: the decision comes first).
+        self._pending_exports: dict[str, str] = {}
+        self.outbox_sender = OutboxSender()
 
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
@@ -183,6 +190,7 @@ class MainWindow(QMainWindow):
         if idle_ms is not None:
             self.lock.set_idle_ms(idle_ms)
         self.lock.locked.connect(self.locked)
+        self.send_outbox_requested.connect(self.send_outbox)
         self._set_unlocked_actions(False)
         self._show_unlock(try_keychain=try_keychain, locked_after_use=False)
 
@@ -194,13 +202,21 @@ class MainWindow(QMainWindow):
         self.new_child_action = QAction("&New child…", self)
         self.new_child_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_child_action.triggered.connect(self.new_child)
+        self.settings_action = QAction("Se&ttings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(lambda: self.open_settings())
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock_now)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
-        for action in (self.new_child_action, self.lock_action, self.quit_action):
+        for action in (
+            self.new_child_action,
+            self.settings_action,
+            self.lock_action,
+            self.quit_action,
+        ):
             file_menu.addAction(action)
 
         go_menu = bar.addMenu("&Go")
@@ -227,6 +243,7 @@ class MainWindow(QMainWindow):
     def _set_unlocked_actions(self, unlocked: bool) -> None:
         for action in (
             self.new_child_action,
+            self.settings_action,
             self.lock_action,
             self.search_action,
             self.children_action,
@@ -421,6 +438,7 @@ class MainWindow(QMainWindow):
         self.chronology = view
         view.open_record.connect(self.open_record)
         view.start_form.connect(self.start_form)
+        view.export_record.connect(self.export_record)
         self.subject_id = subject_id
         self.workspace.children_panel.select(subject_id)
         self._set_view(view, "chronology")
@@ -547,6 +565,87 @@ class MainWindow(QMainWindow):
         if self.chronology is not None and shiboken6.isValid(self.chronology):
             self.chronology.refresh()
         self.statusBar().showMessage("Record completed")
+        waiting = self._pending_exports.pop(str(record_id), None) if record_id else None
+        if waiting is not None:
+            # The sharing decision started from Export is done: back to Export (after the
+            # form view has finished handling its own completion).
+            QTimer.singleShot(0, lambda: self.export_record(waiting))
+
+    # ---- exports, settings and the outbox ---------------------------------------------
+
+    def export_record(self, record_id: str) -> ExportDialog | None:
+        """Export a completed record (the sharing decision first); also for the form view."""
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return None
+        try:
+            dialog = ExportDialog(haven, record_id, self.workspace, clipboard=self.clipboard)
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.decision_started.connect(self._decision_started)
+        dialog.exported.connect(lambda _rid: self._refresh_views())
+        dialog.settings_requested.connect(lambda tab: self._settings_for_export(dialog, str(tab)))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        return dialog
+
+    def _settings_for_export(self, export: ExportDialog, tab: str) -> None:
+        if not shiboken6.isValid(export):
+            return
+        settings = self.open_settings(tab, parent=export)
+        if settings is not None:
+            settings.finished.connect(
+                lambda _r: export.signing_changed() if shiboken6.isValid(export) else None
+            )
+
+    def _decision_started(self, record_id: str, decision_id: str) -> None:
+        self._pending_exports[decision_id] = record_id
+        self.open_record(decision_id)
+        self.statusBar().showMessage(
+            "Complete the information-sharing decision; Export continues when it is completed."
+        )
+
+    def _refresh_views(self) -> None:
+        if self.chronology is not None and shiboken6.isValid(self.chronology):
+            self.chronology.refresh()
+        if self.my_work is not None and shiboken6.isValid(self.my_work):
+            self.my_work.refresh()
+
+    def open_settings(
+        self, tab: str | None = None, *, parent: QWidget | None = None
+    ) -> SettingsDialog | None:
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return None
+        try:
+            dialog = SettingsDialog(haven, parent or self.workspace, tab=tab)
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.idle_minutes_changed.connect(lambda m: self.lock.set_idle_minutes(float(m)))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        return dialog
+
+    def send_outbox(self, _item_id: str = "") -> None:
+        """My work's "Send now": try every waiting package once, then refresh My work."""
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        if not self.outbox_sender.send_now(haven, self.workspace, on_done=self._outbox_sent):
+            return
+        if self.my_work is not None and shiboken6.isValid(self.my_work):
+            self.my_work.send_button.setEnabled(False)
+        self.statusBar().showMessage("Sending…")
+
+    def _outbox_sent(self, _report: object) -> None:
+        self.statusBar().clearMessage()
+        self._refresh_views()
 
     # ---- closing --------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 SIZE = (1280, 900)
+SHELL_RECORD_FORM = "screening"
+"""Which form's record is shown open inside the main window (any form would do)."""
 
 
 def _examples_dir() -> Path:
@@ -99,7 +101,9 @@ def render(outdir: Path) -> list[Path]:
             view.close()
             view.deleteLater()
             _settle()
-        record_id = haven.start_record(child.id, "screening", answers=_example("screening")).id
+        shown = SHELL_RECORD_FORM if SHELL_RECORD_FORM in haven.registry else None
+        shown = shown or haven.registry.ids()[0]
+        record_id = haven.start_record(child.id, shown, answers=_example(shown)).id
         _render_shell(profile_dir, session, record_id, save)
         if session.is_open:
             session.lock()

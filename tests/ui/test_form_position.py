@@ -109,3 +109,20 @@ def test_clear_drops_all_record_text(bench: Workbench, qtbot: Any) -> None:
     assert not any("Jamie" in text for text in labels)
     assert view.answers == {}
     assert bench.haven.record(record.id).answers["child_name"] == "Jamie Example"
+
+
+def test_shell_style_restore_with_go_to(bench: Workbench, qtbot: Any) -> None:
+    """The main window re-creates the view and then calls go_to(section, item)."""
+    record_id = bench.start("screening")
+    view = bench.open_view(qtbot, record_id)
+    view.go_to(1, "ref_email")
+    target = FormDriver(qtbot, view).item("ref_email").inputs()[0]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is target, timeout=2000)
+    assert view.position() == FormPosition(record_id, 1, "ref_email", False)
+
+
+def test_first_show_puts_the_cursor_in_the_form(bench: Workbench, qtbot: Any) -> None:
+    view = bench.open_view(qtbot, bench.start("screening"))
+    first = FormDriver(qtbot, view).page().first_input()
+    assert first is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=2000)

@@ -314,7 +314,9 @@ class ItemWidget(QFrame):
 
     # --- the GOV.UK header: label, hint, guidance, error ----------------------------
 
-    def _add_header(self, *, with_label: bool = True, with_hint: bool = True) -> None:
+    def _add_header(
+        self, *, with_label: bool = True, with_hint: bool = True, example: str | None = None
+    ) -> None:
         if with_label:
             self.label = QLabel(self.label_text(), self)
             self.label.setObjectName(f"label:{self.path}")
@@ -324,6 +326,8 @@ class ItemWidget(QFrame):
             self.body.addWidget(self.label)
         if with_hint:
             self._add_hint()
+        if example:
+            self._add_example(example)
         self._add_guidance()
         self._add_error_label()
 
@@ -513,7 +517,13 @@ def _options_of(item: Item) -> list[tuple[str, str, str | None]]:
 
 
 class _OptionsWidget(ItemWidget):
-    """Radio buttons or check boxes inside a group box named after the question."""
+    """Radio buttons or check boxes inside a group box named after the question.
+
+    The box's accessible name is the question (screen readers announce it on entering
+    the group, as for a GOV.UK fieldset legend); the visible legend is the bold label
+    above it rather than the box title, because a QGroupBox title cannot wrap and the
+    official wording is often a long sentence.
+    """
 
     def _build_box(self, *, inline: bool) -> QGroupBox:
         self._add_header()
@@ -822,8 +832,7 @@ class DateWidget(ItemWidget):
         self, item: Item, path: str, context: ItemContext, parent: QWidget | None = None
     ) -> None:
         super().__init__(item, path, context, parent)
-        self._add_header()
-        self._add_example("For example, 27 3 2011")
+        self._add_header(example="For example, 27 3 2011")
         self.date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         self.date.setObjectName(f"input:{path}")
         self.date.setAccessibleDescription(self.accessible_description())
@@ -885,8 +894,7 @@ class DateTimeWidget(ItemWidget):
         self, item: Item, path: str, context: ItemContext, parent: QWidget | None = None
     ) -> None:
         super().__init__(item, path, context, parent)
-        self._add_header()
-        self._add_example("For example, 27 3 2011 and 14:30")
+        self._add_header(example="For example, 27 3 2011 and 14:30")
         row = QHBoxLayout()
         self.date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         self.date.setObjectName(f"input:{path}")
