@@ -35,6 +35,7 @@ ACTIONS = frozenset(
         "view",
         "change",
         "validate",
+        "alert-shown",
         "complete",
         "amend",
         "review",

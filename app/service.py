@@ -292,6 +292,15 @@ class Haven:
             self.repo.set_interviewed(record.episode_id, held)
         return done
 
+    def alert_shown(self, record_id: str, outcome_id: str) -> None:
+        """Record that an alert outcome was shown (SPEC 2.2: "records that the prompt was
+        shown", e.g. "immediate referral required"); the detail is the form's outcome id."""
+        self.repo.audit(self.actor, "alert-shown", record_id, outcome_id)
+
+    def checked(self, record_id: str, problem_count: int) -> None:
+        """Record that a draft was checked for errors (a count, never the answers)."""
+        self.repo.audit(self.actor, "validate", record_id, f"{problem_count} problem(s)")
+
     def amend(self, record_id: str, reason: str) -> Record:
         return self.repo.amend_record(self.actor, record_id, reason)
 

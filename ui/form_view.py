@@ -791,16 +791,10 @@ class FormView(QWidget):
         self.fix_tab_order()
 
     def _alert_shown(self, outcome_id: str) -> None:
-        """FORMAT.md: "the UI records that the prompt was shown" (e.g. SPEC 2.2 "refer now").
-
-        The audit log has no dedicated action for it, so it is a "view" of the record with
-        the outcome id as the detail (an id from the form file, never an answer).
-        """
+        """FORMAT.md: "the UI records that the prompt was shown" (e.g. SPEC 2.2 "refer now")."""
         if self._cleared or not self.record.is_draft:
             return
-        self.haven.repo.audit(
-            self.haven.actor, "view", self.record.id, f"alert-shown:{outcome_id}"
-        )
+        self.haven.alert_shown(self.record.id, outcome_id)
 
     def _reevaluate(self, *, speak: bool = True) -> None:
         """After any change: which sections and items show, and what Haven suggests."""
@@ -1018,6 +1012,9 @@ class FormView(QWidget):
             return
         self._display_sections(None)
         self.show_check_page(focus=False)
+        self.haven.checked(
+            self.record.id, sum(1 for p in self._problems if p.severity == "error")
+        )
         if self._problems:
             self.check_page.set_notice(None)
             self._update_check_summary(take_focus=True)

@@ -114,6 +114,14 @@ def _named(widget: QWidget, name: str, description: str = "") -> None:
         widget.setAccessibleDescription(description)
 
 
+def _named_spin(spin: QSpinBox, name: str, description: str) -> None:
+    """A spin box and the text box inside it both carry the name: screen readers meet
+    the inner box when they follow the text cursor."""
+    _named(spin, name, description)
+    for inner in spin.findChildren(QLineEdit):
+        _named(inner, name, description)
+
+
 def _status_label(parent: QWidget, object_name: str) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(object_name)
@@ -564,7 +572,7 @@ class SettingsDialog(QDialog):
         self.smtp_port.setObjectName("smtpPort")
         self.smtp_port.setRange(1, 65535)
         self.smtp_port.setValue(587)
-        _named(self.smtp_port, "Port", "Usually 587. Haven always encrypts the connection.")
+        _named_spin(self.smtp_port, "Port", "Usually 587. Haven always encrypts the connection.")
         form.addRow("&Port", self.smtp_port)
         self.smtp_user = QLineEdit(self.mail_fields)
         self.smtp_user.setObjectName("smtpUsername")
@@ -689,7 +697,7 @@ class SettingsDialog(QDialog):
         self.idle_minutes.setSuffix(" minutes")
         minutes = self._haven.settings().get("idle_lock_minutes", 5)
         self.idle_minutes.setValue(int(minutes) if isinstance(minutes, int) else 5)
-        _named(
+        _named_spin(
             self.idle_minutes,
             "Lock after minutes without use",
             "Haven locks itself after this many minutes without use, and whenever this "

@@ -131,6 +131,8 @@ def test_check_for_errors_on_a_complete_draft_says_so(bench: Workbench, qtbot: A
     assert view.check_page.notice.text().startswith("No problems found")
     assert not view.check_page.summary.isVisible()
     assert bench.haven.record(record.id).status == "draft"
+    checks = [e for e in bench.haven.repo.audit_entries(record.id) if e.action == "validate"]
+    assert [e.detail for e in checks] == ["0 problem(s)"]
 
 
 def test_warnings_are_shown_but_do_not_block(bench: Workbench, qtbot: Any) -> None:
