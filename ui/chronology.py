@@ -161,6 +161,8 @@ class ChronologyView(QWidget):
             "after its information-sharing decision. Control E."
         )
         actions.addWidget(self.export_button)
+        self.open_action = QAction("&Open", self.tree)
+        self.tree.addAction(self.open_action)
         self.export_action = QAction("&Export…", self.tree)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -192,6 +194,7 @@ class ChronologyView(QWidget):
         self.follow_button.clicked.connect(self._start_linked)
         self.export_button.clicked.connect(self._export_current)
         self.export_action.triggered.connect(self._export_current)
+        self.open_action.triggered.connect(self._open_current)
         self.tree.itemActivated.connect(lambda _item, _col: self._open_current())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
@@ -246,6 +249,7 @@ class ChronologyView(QWidget):
     def _update_buttons(self) -> None:
         entry = self.current_entry()
         self.open_button.setEnabled(entry is not None)
+        self.open_action.setEnabled(entry is not None)
         exportable = self.exportable_record_id() is not None
         self.export_button.setEnabled(exportable)
         self.export_action.setEnabled(exportable)

@@ -497,6 +497,8 @@ class ExportDialog(QDialog):
             "referral; each needs a decision to share it. Press Space to tick."
         )
         self.records.setMaximumHeight(140)
+        self.records.setWordWrap(True)
+        self.records.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         form.addRow("Records to &include", self.records)
 
         delivery = QWidget(self.package_box)
@@ -934,7 +936,6 @@ class ExportDialog(QDialog):
             dialog.finished.connect(lambda _r: self._passphrase_closed())
             dialog.open()
             dialog.activateWindow()
-        del passphrase
 
     def _passphrase_closed(self) -> None:
         self.passphrase_dialog = None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -153,6 +154,7 @@ class SettingsDialog(QDialog):
         self._exports = exports or Exports(haven)
         self._task: Task | None = None
         self._recipients: list[Recipient] = []
+        self._shown = False
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
@@ -189,6 +191,13 @@ class SettingsDialog(QDialog):
         self._refresh_recipients()
         self._load_mail()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            # Start on the section names, so a screen reader says where the user is.
+            self._shown = True
+            self.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
+
     def show_tab(self, name: str) -> None:
         if name in TABS:
             self.tabs.setCurrentIndex(TABS.index(name))
@@ -223,7 +232,7 @@ class SettingsDialog(QDialog):
             "Certificate fingerprint (SHA-256)",
             "Read this to a recipient so they can check the certificate is yours.",
         )
-        current.addRow("&Fingerprint (SHA-256)", self.fingerprint)
+        current.addRow("Finger&print (SHA-256)", self.fingerprint)
         box.addLayout(current)
 
         imported = QGroupBox("Import your organisation's certificate", page)
@@ -431,7 +440,7 @@ class SettingsDialog(QDialog):
         mailbox_label.setBuddy(self.mailbox)
         form.addRow(mailbox_label, mailbox_row)
         box.addLayout(form)
-        self.import_pem = QPushButton("Import &certificate (PEM)…", page)
+        self.import_pem = QPushButton("Import c&ertificate (PEM)…", page)
         self.import_pem.setObjectName("importRecipientCertificateButton")
         _named(
             self.import_pem,
@@ -602,7 +611,7 @@ class SettingsDialog(QDialog):
         _named(self.smtp_ca_browse, "Choose certificate authority file")
         ca_row.addWidget(self.smtp_ca, 1)
         ca_row.addWidget(self.smtp_ca_browse)
-        ca_label = QLabel("&Certificate authority (optional)", self.mail_fields)
+        ca_label = QLabel("Certificate au&thority (optional)", self.mail_fields)
         ca_label.setBuddy(self.smtp_ca)
         form.addRow(ca_label, ca_row)
         self.save_mail = QPushButton("Save &mail server", self.mail_fields)

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -385,6 +386,7 @@ def test_signed_pdf_through_settings_and_the_export_dialog(
     assert str(target) in dialog.result_text.text()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.result_text)
     assert dialog.close_button.text() == "&Close"
+    assert_all_named(dialog)
     # The chronology now shows the record as signed.
     chronology = window.chronology
     assert chronology is not None
@@ -523,17 +525,21 @@ def test_cancel_stops_the_export_before_anything_is_kept(
     dialog = desk.window.export_record(desk.record.id)
     assert dialog is not None
     qtbot.waitExposed(dialog)
-    # Cancel as soon as the work starts: the worker stops at its next progress report.
-    original = dialog._progressed
+    # The PDF step waits until the user has pressed Cancel, so the test does not race it.
+    gate = threading.Event()
+    real_export_pdf = Exports.export_pdf
 
-    def cancel_at_first_report(percent: int, text: str) -> None:
-        original(percent, text)
-        if dialog.running:
-            click(qtbot, dialog.close_button)
+    def gated(self: Exports, record_id: str, **kwargs: Any) -> Any:
+        assert gate.wait(60)
+        return real_export_pdf(self, record_id, **kwargs)
 
-    monkeypatch.setattr(dialog, "_progressed", cancel_at_first_report)
+    monkeypatch.setattr(Exports, "export_pdf", gated)
     click(qtbot, dialog.export_button)
-    assert dialog.page == ExportDialog.PAGE_PROGRESS
+    assert dialog.page == ExportDialog.PAGE_PROGRESS and dialog.running
+    assert_all_named(dialog)
+    click(qtbot, dialog.close_button)  # "Cancel"
+    assert dialog.progress_text.text() == "Stopping…"
+    gate.set()
     qtbot.waitUntil(lambda: not dialog.running, timeout=SLOW_MS)
     assert dialog.isVisible()
     assert dialog.page == ExportDialog.PAGE_OPTIONS
