@@ -305,6 +305,7 @@ class FormView(QWidget):
     saved = Signal(str)
     amended = Signal(str)
     open_record = Signal(str)
+    export_requested = Signal(str)
     """Asks the window to open a record in a fresh view (after an amendment: the new
     version, which this view already shows if nobody does)."""
 
@@ -373,9 +374,17 @@ class FormView(QWidget):
             "Makes a new version to change, and records why. The completed version is kept."
         )
         self.amend_button.clicked.connect(self.ask_amend)
+        self.export_button = QPushButton("Export…", self.record_banner)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setAccessibleDescription(
+            "Save a signed PDF or send a secure package, after the information-sharing "
+            "decision."
+        )
+        self.export_button.clicked.connect(lambda: self.export_requested.emit(self.record.id))
         banner_layout = self.record_banner.layout()
         assert isinstance(banner_layout, QHBoxLayout)
         banner_layout.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignTop)
+        banner_layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         root.addWidget(self.record_banner)
 
         body = QHBoxLayout()
@@ -597,6 +606,10 @@ class FormView(QWidget):
                 text += " To change it, amend it: Haven keeps this version and records why."
             banner.setText(text)
             self.amend_button.setVisible(not record.superseded_by)
+            # A sharing decision is what permits exports; it is not itself exported.
+            self.export_button.setVisible(
+                not record.superseded_by and self.form.permits_export is None
+            )
             self.record_banner.setAccessibleName(text)
             self.record_banner.setVisible(True)
         elif record.amend_reason:
@@ -605,6 +618,7 @@ class FormView(QWidget):
                 f"{plain_text(record.amend_reason, one_line=True, limit=300)}"
             )
             self.amend_button.setVisible(False)
+            self.export_button.setVisible(False)
             self.record_banner.setVisible(True)
         else:
             self.record_banner.setVisible(False)
@@ -1320,7 +1334,7 @@ class FormView(QWidget):
             chain.append(button)
         if self.outcome_scroll.isVisible() or self.form.outcomes:
             chain.extend(_focus_chain(self.outcome_panel))
-        head = [self.amend_button] if not self.record.is_draft else []
+        head = [self.amend_button, self.export_button] if not self.record.is_draft else []
         chain = head + chain
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)

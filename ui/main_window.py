@@ -535,6 +535,7 @@ class MainWindow(QMainWindow):
         _connect(view, "closed", self._form_closed)
         _connect(view, "completed", self._form_completed)
         _connect(view, "amended", self._form_amended)
+        _connect(view, "export_requested", self.export_record)
         self._set_view(view, "record")
         self._update_title(record.ref)
         view.setFocus()

@@ -634,3 +634,26 @@ def test_export_dialogs_are_named_and_tabbable(
     assert "A B C D" in passphrase.passphrase.accessibleDescription()
     passphrase.accept()
     assert passphrase.passphrase.text() == ""
+
+
+def test_a_completed_record_opened_in_the_form_screen_offers_export(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    desk.window.open_record(desk.record.id)
+    qtbot.waitUntil(lambda: desk.window.form_view is not None)
+    view = desk.window.form_view
+    assert view is not None
+    qtbot.waitUntil(view.export_button.isVisible)
+    click(qtbot, view.export_button)
+    dialog = export_dialog_of(qtbot, desk.window)
+    assert dialog.page == ExportDialog.PAGE_DECISION  # the sharing decision comes first
+
+
+def test_a_sharing_decision_itself_offers_no_export(qtbot: QtBot, desk: Desk) -> None:
+    decision = desk.decide()
+    desk.window.open_record(decision.id)
+    qtbot.waitUntil(lambda: desk.window.form_view is not None)
+    view = desk.window.form_view
+    assert view is not None
+    qtbot.waitUntil(view.amend_button.isVisible)
+    assert not view.export_button.isVisible()
