@@ -94,7 +94,9 @@ class MyWorkView(QWidget):
             self.send_button.setAccessibleDescription("A training profile never sends anything.")
             self.send_button.setToolTip("A training profile never sends anything.")
         else:
-            self.send_button.setAccessibleDescription("Try now to send every package waiting in the outbox.")
+            self.send_button.setAccessibleDescription(
+                "Try now to send every package waiting in the outbox."
+            )
         row.addStretch(1)
         row.addWidget(self.send_button)
         layout.addLayout(row)
