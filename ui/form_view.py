@@ -115,7 +115,7 @@ class FormPosition:
 
 
 def _top_id(path: str) -> str:
-    """"people[1].name" → "people"."""
+    """ "people[1].name" → "people"."""
     for mark in ("[", "."):
         cut = path.find(mark)
         if cut != -1:
@@ -147,7 +147,8 @@ class SectionListModel(QAbstractListModel):
         self.endResetModel()
 
     def rowCount(
-        self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()  # noqa: B008
+        self,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
     ) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
@@ -377,8 +378,7 @@ class FormView(QWidget):
         self.export_button = QPushButton("Export…", self.record_banner)
         self.export_button.setObjectName("exportButton")
         self.export_button.setAccessibleDescription(
-            "Save a signed PDF or send a secure package, after the information-sharing "
-            "decision."
+            "Save a signed PDF or send a secure package, after the information-sharing decision."
         )
         self.export_button.clicked.connect(lambda: self.export_requested.emit(self.record.id))
         banner_layout = self.record_banner.layout()
@@ -838,9 +838,7 @@ class FormView(QWidget):
                 changed = True
             if show and isinstance(widget, GroupEditor):
                 for entry in range(widget.entry_count()):
-                    shown = visible_entry_items(
-                        self.form, self.answers, self.ctx, item_id, entry
-                    )
+                    shown = visible_entry_items(self.form, self.answers, self.ctx, item_id, entry)
                     widget.set_entry_visibility(entry, {sub.id for sub in shown})
         if changed and page is self.current_page():
             self.fix_tab_order()
@@ -897,7 +895,8 @@ class FormView(QWidget):
         for widget in page.widgets.values():
             widget.show_problems(self._displayed)
         shown = [
-            p for p in self._problems
+            p
+            for p in self._problems
             if p.path in self._displayed and self._section_index_of(p.path) == page.index
         ]
         if [(p.path, p.message) for p in shown] != [
@@ -954,9 +953,7 @@ class FormView(QWidget):
             self._display_sections({index})
             page = self._pages[index]
             errors = frozenset(
-                (p.path, p.message)
-                for p in page.summary.problems
-                if p.severity == "error"
+                (p.path, p.message) for p in page.summary.problems if p.severity == "error"
             )
             if errors and self._stopped_on.get(index) != errors:
                 self._stopped_on[index] = errors
@@ -1026,9 +1023,7 @@ class FormView(QWidget):
             return
         self._display_sections(None)
         self.show_check_page(focus=False)
-        self.haven.checked(
-            self.record.id, sum(1 for p in self._problems if p.severity == "error")
-        )
+        self.haven.checked(self.record.id, sum(1 for p in self._problems if p.severity == "error"))
         if self._problems:
             self.check_page.set_notice(None)
             self._update_check_summary(take_focus=True)

@@ -144,9 +144,7 @@ def test_metadata_has_reference_and_title_but_no_child_name(tools, rendered, ren
     assert "Pat Practitioner" not in metadata
 
 
-def test_training_documents_carry_the_watermark_on_every_page(
-    tools, make_document, pdf_file
-):
+def test_training_documents_carry_the_watermark_on_every_page(tools, make_document, pdf_file):
     path = pdf_file(render_pdf(make_document(training=True)))
     pages = int(tools.pdfinfo(path)["Pages"])
     assert pages >= 3

@@ -296,9 +296,7 @@ def test_implicit_tls_when_starttls_is_not_used(start_server, tls, package_bytes
     assert handler.envelopes[0].original_content == package_bytes
 
 
-def test_logs_never_contain_message_content_or_addresses(
-    start_server, tls, package_bytes, caplog
-):
+def test_logs_never_contain_message_content_or_addresses(start_server, tls, package_bytes, caplog):
     _handler, port = start_server(Recorder(data_reply="554 5.7.1 fib@police.example rejected"))
     with caplog.at_level(logging.DEBUG):
         deliver(

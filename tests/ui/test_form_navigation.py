@@ -46,9 +46,7 @@ def test_section_shortcuts_work_from_any_field(bench: Workbench, qtbot: Any) -> 
     assert view.current_section == 1
 
 
-def test_change_goes_to_the_question_and_continue_comes_back(
-    bench: Workbench, qtbot: Any
-) -> None:
+def test_change_goes_to_the_question_and_continue_comes_back(bench: Workbench, qtbot: Any) -> None:
     record = bench.haven.start_record(
         bench.child.id, "missing-episode", answers=example_answers("missing-episode")
     )

@@ -876,7 +876,7 @@ def _describe_date_parts(date_input: DateInput, description: str) -> None:
 
 
 def _parse_time(text: str) -> str | None:
-    """"14:05", "1405", "9.30" → "HH:MM"; None when it is not a time of day."""
+    """ "14:05", "1405", "9.30" → "HH:MM"; None when it is not a time of day."""
     match = _TIME.fullmatch(text)
     if match is None:
         return None

@@ -34,7 +34,7 @@ KIND_WORDS = {"suggestion": "Suggestion", "alert": "Alert", "warning": "Warning"
 
 
 def outcome_title(outcome: Outcome) -> str:
-    """"Suggested category: 3", "Alert: Refer now", "Warning: Child under 13"."""
+    """ "Suggested category: 3", "Alert: Refer now", "Warning: Child under 13"."""
     label = plain_text(outcome.label, one_line=True)
     if outcome.kind == "suggestion":
         value = "none" if outcome.value is None else plain_text(str(outcome.value), one_line=True)
