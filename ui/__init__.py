@@ -4,46 +4,14 @@ form logic and every use case is a function in `app.service` first).
 `plain_text` lives here because every module that puts untrusted text (a child's name, a
 snippet from the store, an error from a server) into a label needs it (house habit 7).
 
-Importing `ui` also applies `_keep_none_alive`, a guard against a binding bug: see there.
+PySide6 6.12.0 over-releases None on Python 3.11 (every void Qt call drops a reference,
+and the process aborts after a few thousand calls); pyproject.toml pins PySide6 below
+6.12 for that reason.
 """
 
 from __future__ import annotations
 
-import sys
 import unicodedata
-
-
-def _keep_none_alive() -> bool:
-    """Work around PySide6 6.12.0 on Python 3.11: every call to a Qt method returning void
-    (setText, processEvents, ...) drops one reference to None without taking one. Python
-    3.12+ makes None immortal, so the wheels' bug only shows on 3.10/3.11, where None's
-    count (a few thousand at start) runs out after a few thousand calls and the process
-    aborts with "none_dealloc: deallocating None".
-
-    When (and only when) the probe below sees the leak, the reference counts of None, True
-    and False (the same build also over-releases the booleans somewhere in the event
-    machinery) are raised by 2**40: Python 3.12 makes all three immortal anyway.
-    Returns whether it did so.
-    Remove once Haven requires Python >= 3.12 or PySide6 is fixed.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False
-    import ctypes
-
-    from PySide6.QtCore import QCoreApplication
-
-    before = sys.getrefcount(None)
-    for _ in range(8):
-        QCoreApplication.setOrganizationDomain(QCoreApplication.organizationDomain())
-    if before - sys.getrefcount(None) < 8:
-        return False
-    # ob_refcnt is the first field of every object in a release build of CPython 3.11.
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    return True
-
-
-NONE_GUARD_APPLIED = _keep_none_alive()
 
 _KEEP = {"\n", "\t"}
 
