@@ -218,7 +218,7 @@ class Haven:
         if answers:
             initial.update(_check_answers_shape(answers))
         problems = validate(form, initial, ctx)
-        return self.repo.create_draft(
+        record = self.repo.create_draft(
             self.actor,
             subject.id,
             form.id,
@@ -229,6 +229,19 @@ class Haven:
             parent_id=parent_id,
             episode_id=episode_id,
         )
+        episode = _episode_fields(form, initial)
+        if episode is not None:
+            # The episodes table follows the answers from the first save (section 11 flags).
+            self.repo.save_draft(
+                self.actor,
+                record.id,
+                initial,
+                problem_count=record.problem_count,
+                summary=summarise(form, initial, ctx),
+                episode=episode,
+            )
+            record = self.repo.get_record(record.id)
+        return record
 
     def record(self, record_id: str, *, audited: bool = False) -> Record:
         return self.repo.get_record(record_id, viewer=self.actor if audited else None)
