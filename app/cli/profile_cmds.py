@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app import __version__, keychain
+from app import __version__, keychain, keys
 from app.cli.common import (
     add_passphrase,
     add_profile_dir,
@@ -161,6 +161,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     conn.close()
     if not paths.exists():
         print("Store: no profile in this folder yet")
+        return 0
+    if not args.passphrase_stdin and keys.read_key_file(paths.key).wrap_of("keychain") is None:
+        print("Store: not checked (automatic unlock is off; add --passphrase-stdin to check it)")
+        print("Audit chain: not checked")
         return 0
     try:
         session = open_session(args)

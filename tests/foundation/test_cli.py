@@ -112,6 +112,10 @@ def test_doctor_reports_the_installation_without_personal_data() -> None:
     session.repo.create_draft(session.actor, child.id, "screening", 1, {"q": CHILD_NAME})
     session.lock()
 
+    unchecked = haven("doctor")
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "Store: not checked" in unchecked.stdout
+
     result = haven("doctor", "--passphrase-stdin", stdin=f"{PASSPHRASE}\n")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
