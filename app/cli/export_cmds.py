@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +110,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify.set_defaults(func=cmd_verify)
 
 
-def _exports(args: argparse.Namespace) -> Any:
+@contextmanager
+def _exports(args: argparse.Namespace) -> Iterator[Any]:
+    """The unlocked profile's exports for one command; locked again however it ends."""
     from app.exporting import Exports
     from app.service import Haven
 
-    return Exports(Haven(open_session(args)))
+    ex = Exports(Haven(open_session(args)))
+    try:
+        yield ex
+    finally:
+        ex.haven.session.lock()
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -125,29 +133,22 @@ def cmd_share(args: argparse.Namespace) -> int:
     answers = read_json_file(args.answers)
     if not isinstance(answers, dict):
         raise UserError("The decision file must hold a JSON object of item ids and answers.")
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         decision = ex.record_decision(args.id, answers)
         print(decision.id)
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         result = ex.export_pdf(args.id, sign=args.sign)
         _write(args.out, result.data)
         print(f"Saved {'signed ' if result.signed else ''}PDF to {args.out}")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         mailbox, label, cert = args.to or "", args.to or "", None
         if args.recipient:
             recipient = ex.recipient(args.recipient)
@@ -176,27 +177,21 @@ def cmd_export_package(args: argparse.Namespace) -> int:
         if args.queue:
             item = ex.queue_package(package, mailbox, label, args.ids)
             print(f"Queued in the outbox as {item}")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_cert_import(args: argparse.Namespace) -> int:
     if args.passphrase_stdin:
         args.passphrase_stdin = True
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         password = stdin_line("certificate password")
         fingerprint = ex.import_certificate(args.file.read_bytes(), password)
         print(f"Imported the signing certificate (SHA-256 {fingerprint}).")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_cert_self_signed(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         fingerprint = ex.create_self_signed(args.org)
         if args.out:
             _write(args.out, ex.certificate_pem())
@@ -204,49 +199,37 @@ def cmd_cert_self_signed(args: argparse.Namespace) -> int:
             f"Created a trial organisation certificate (SHA-256 {fingerprint}). Recipients "
             "must be told this fingerprint to trust it."
         )
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_recipients_list(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         for r in ex.recipients():
             cert = "certificate" if r.certificate_pem else "no certificate"
             lock = ", set by your organisation" if r.locked else ""
             print(f"{r.id}\t{r.label}\t{r.mailbox or '(no mailbox)'}\t{cert}{lock}")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_recipients_set(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         cert = args.cert.read_text("ascii") if args.cert else None
         r = ex.set_recipient(args.id, mailbox=args.mailbox, certificate_pem=cert)
         print(f"{r.id}\t{r.mailbox}")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_smtp_set(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         password = stdin_line("SMTP password") if args.password_stdin else None
         ca = args.ca.read_text("ascii") if args.ca else None
         ex.configure_smtp(args.host, args.port, args.user, password, ca_pem=ca)
         print("Mail server saved.")
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         items = ex.repo.list_outbox()
         if args.json:
             print_json(
@@ -272,21 +255,16 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
                 f"{i.id}\t{i.status}\t{i.recipient}\tattempts {i.attempts}\t"
                 f"{i.last_reply or i.last_error or ''}"
             )
-    finally:
-        ex.haven.session.lock()
     return 0
 
 
 def cmd_outbox_send(args: argparse.Namespace) -> int:
-    ex = _exports(args)
-    try:
+    with _exports(args) as ex:
         report = ex.send_due(force=args.now)
         print(f"Sent {report.sent}; waiting to retry {report.waiting}; failed {report.failed}.")
         for line in report.messages:
             print(f"  {line}")
         return 0 if report.failed == 0 and report.waiting == 0 else 1
-    finally:
-        ex.haven.session.lock()
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +103,16 @@ def _session_args(parser: argparse.ArgumentParser) -> None:
     add_passphrase(parser)
 
 
-def _haven(args: argparse.Namespace) -> Any:
+@contextmanager
+def _haven(args: argparse.Namespace) -> Iterator[Any]:
+    """The unlocked profile for one command; locked again however the command ends."""
     from app.service import Haven
 
-    return Haven(open_session(args))
+    haven = Haven(open_session(args))
+    try:
+        yield haven
+    finally:
+        haven.session.lock()
 
 
 def _answers(path: Path | None) -> dict[str, Any]:
@@ -141,8 +149,7 @@ def cmd_forms_list(args: argparse.Namespace) -> int:
 
 
 def cmd_child_add(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         child = haven.add_child(
             args.name,
             args.dob,
@@ -151,25 +158,19 @@ def cmd_child_add(args: argparse.Namespace) -> int:
             local_authority=args.local_authority,
         )
         print(child.id)
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_child_list(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         for child in haven.children():
             print(f"{child.id}\t{child.ref}")
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_new(args: argparse.Namespace) -> int:
     answers = _answers(args.answers)
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         record = haven.start_record(
             args.child,
             args.form,
@@ -183,20 +184,15 @@ def cmd_record_new(args: argparse.Namespace) -> int:
             print(f"{len(problems)} problem(s) to fix before completing:", file=sys.stderr)
             for p in problems:
                 print(f"  {p.severity}: {p.path}: {p.message}", file=sys.stderr)
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_update(args: argparse.Namespace) -> int:
     answers = _answers(args.answers)
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         result = haven.save_draft(args.id, answers)
         print(f"Saved at {result.saved_at}.")
         _print_problems(result.problems)
-    finally:
-        haven.session.lock()
     return 0
 
 
@@ -221,8 +217,7 @@ def _record_json(haven: Any, record: Record) -> dict[str, Any]:
 
 
 def cmd_record_show(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         record = haven.record(args.id, audited=True)
         if args.json:
             print_json(_record_json(haven, record))
@@ -234,14 +229,11 @@ def cmd_record_show(args: argparse.Namespace) -> int:
                 f"{form.title} {record.ref} ({record.status}, form version {record.form_version})"
             )
             print(summarise(form, record.answers, haven.context(record)))
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_validate(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         problems = haven.check(args.id)
         errors = [p for p in problems if p.severity == "error"]
         if not problems:
@@ -250,60 +242,46 @@ def cmd_record_validate(args: argparse.Namespace) -> int:
             print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s):")
             _print_problems(problems)
         return 1 if errors else 0
-    finally:
-        haven.session.lock()
 
 
 def cmd_record_complete(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
-        record = haven.complete(args.id)
+    with _haven(args) as haven:
+        try:
+            record = haven.complete(args.id)
+        except ValidationFailed as exc:
+            print(f"haven: {exc}", file=sys.stderr)
+            for line in exc.problems:
+                print(f"  {line}", file=sys.stderr)
+            return 1
         print(f"Completed {record.ref}.")
-    except ValidationFailed as exc:
-        print(f"haven: {exc}", file=sys.stderr)
-        for line in exc.problems:
-            print(f"  {line}", file=sys.stderr)
-        return 1
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_amend(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         record = haven.amend(args.id, args.reason)
         print(record.id)
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_delete(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         haven.delete_draft(args.id)
         print("Draft deleted.")
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_record_list(args: argparse.Namespace) -> int:
     from app.domain import RecordFilter
 
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         for r in haven.repo.list_records(RecordFilter(subject_id=args.child)):
             print(f"{r.id}\t{r.ref}\t{r.form_id}\tv{r.form_version}\t{r.status}\t{r.problem_count}")
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_outcome(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         outcomes = haven.outcomes(args.id)
         if not outcomes:
             print("No outcomes for this record.")
@@ -312,27 +290,21 @@ def cmd_outcome(args: argparse.Namespace) -> int:
             print(f"{o.label} [{o.kind}]: {value}")
             if o.reason:
                 print(f"  {o.reason}")
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         hits = haven.search(args.text)
         for hit in hits:
             print(f"{hit.kind}\t{hit.item_id}\t{hit.snippet}")
         if not hits:
             print("No matches.")
-    finally:
-        haven.session.lock()
     return 0
 
 
 def cmd_episodes(args: argparse.Namespace) -> int:
-    haven = _haven(args)
-    try:
+    with _haven(args) as haven:
         child = haven.child(args.child)
         episodes = haven.episodes(child.id)
         if not episodes:
@@ -346,6 +318,4 @@ def cmd_episodes(args: argparse.Namespace) -> int:
         repeat = haven.repeat_missing_flag(child.id)
         if repeat:
             print(repeat)
-    finally:
-        haven.session.lock()
     return 0
