@@ -18,20 +18,31 @@ What locking does, in order (`LockController.lock_now`):
 Operating-system lock: on Linux, the login manager's `org.freedesktop.login1.Session.Lock`
 signal (system bus, for this process's session) and the screensaver's `ActiveChanged(true)`
 (`org.gnome.ScreenSaver`, `org.freedesktop.ScreenSaver`, session bus) through QtDBus when
-it is available. On Windows the equivalent is WTS session-change notifications
-(WTSRegisterSessionNotification / WM_WTSSESSION_CHANGE) and on macOS the
-`com.apple.screenIsLocked` distributed notification; both are out of scope for now, so on
-those systems Haven relies on its own idle lock.
+it is available. On Windows, WTS session-change notifications: a hidden native window is
+registered with WTSRegisterSessionNotification and a native event filter watches for
+WM_WTSSESSION_CHANGE with WTS_SESSION_LOCK (`WindowsSessionLockFilter`). On macOS the
+`com.apple.screenIsLocked` distributed notification needs PyObjC, which Haven does not
+ship, so there Haven relies on its own idle lock.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from PySide6.QtCore import SLOT, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    SLOT,
+    QAbstractNativeEventFilter,
+    QEvent,
+    QObject,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import report_unexpected
@@ -157,6 +168,31 @@ class IdleWatcher(QObject):
         return False
 
 
+WM_WTSSESSION_CHANGE = 0x02B1
+WTS_SESSION_LOCK = 0x7
+WINDOWS_MSG_EVENT = b"windows_generic_MSG"
+
+
+class WindowsSessionLockFilter(QAbstractNativeEventFilter):
+    """Calls `on_lock` when Windows reports that this session locked (WM_WTSSESSION_CHANGE).
+
+    Qt hands Windows messages to native event filters as a pointer to a MSG structure.
+    """
+
+    def __init__(self, on_lock: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_lock = on_lock
+
+    def nativeEventFilter(self, eventType: Any, message: Any) -> Any:
+        if bytes(eventType) == WINDOWS_MSG_EVENT and message:
+            from ctypes import wintypes
+
+            msg = wintypes.MSG.from_address(int(message))
+            if msg.message == WM_WTSSESSION_CHANGE and msg.wParam == WTS_SESSION_LOCK:
+                self._on_lock()
+        return False, 0
+
+
 class ScreenLockListener(QObject):
     """Emits `screen_locked` when the desktop session locks (Linux, through QtDBus)."""
 
@@ -165,6 +201,10 @@ class ScreenLockListener(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.listening: list[str] = []
+        self._windows_filter: WindowsSessionLockFilter | None = None
+        if sys.platform == "win32":
+            self._listen_windows()
+            return
         try:
             from PySide6 import QtDBus
         except ImportError:
@@ -224,6 +264,25 @@ class ScreenLockListener(QObject):
         value = args[0]
         path = value.path() if hasattr(value, "path") else value
         return path if isinstance(path, str) and path.startswith("/") else None
+
+    def _listen_windows(self) -> None:
+        """Register a hidden native window for this session's lock notifications."""
+        import ctypes
+
+        from PySide6.QtGui import QWindow
+
+        app = QApplication.instance()
+        if app is None:
+            return
+        self._windows_filter = WindowsSessionLockFilter(self.screen_locked.emit)
+        app.installNativeEventFilter(self._windows_filter)
+        self._window = QWindow()
+        hwnd = int(self._window.winId())
+        wtsapi32 = ctypes.WinDLL("wtsapi32")  # type: ignore[attr-defined]
+        if wtsapi32.WTSRegisterSessionNotification(hwnd, 0):  # NOTIFY_FOR_THIS_SESSION
+            self.listening.append("WTS session notifications")
+        else:
+            log.info("WTS session notifications are not available: screen-lock detection is off")
 
     @Slot(bool)
     def _on_screensaver(self, active: bool) -> None:
