@@ -16,6 +16,7 @@ receives. Three separate questions, because they fail separately:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from app.export.signing import FIELD_NAME
+
+# pyHanko logs untrusted-certificate warnings with tracebacks that name the signer; Haven
+# reports what matters in SignatureReport instead, and its logs carry no personal data.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
