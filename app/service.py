@@ -302,7 +302,7 @@ class Haven:
             # The record closes the episode's 72-hour flag even when no interview was
             # possible (the record says why); the time is the interview's when held.
             held = _text(values.get(interviewed)) or done.completed_at
-            self.repo.set_interviewed(record.episode_id, held)
+            self.repo.set_interviewed(self.actor, record.episode_id, held)
         return done
 
     def alert_shown(self, record_id: str, outcome_id: str) -> None:

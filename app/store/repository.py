@@ -484,12 +484,19 @@ class Repository:
             raise NotFound("There is no missing episode with that id.")
         return _episode(rows[0])
 
-    def set_interviewed(self, episode_id: str, interviewed_at: str | None) -> None:
+    def set_interviewed(self, actor: str, episode_id: str, interviewed_at: str | None) -> None:
+        """Record when the return interview was held (clears the 72-hour flag); audited."""
         with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT record_id FROM missing_episodes WHERE id = ?", (episode_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound("There is no missing episode with that id.")
             conn.execute(
                 "UPDATE missing_episodes SET interviewed_at = ?, updated_at = ? WHERE id = ?",
                 (interviewed_at, _now(), episode_id),
             )
+            audit.append(conn, actor, "change", row[0], "return interview held")
 
     def _upsert_episode(
         self,

@@ -358,7 +358,13 @@ def test_save_draft_upserts_one_episode_per_record(repo: Repository, child: Subj
     assert (updated.missing_from, updated.returned_at) == ("2025-04-01T21:00", "2025-04-02T07:30")
     repo.save_draft(ACTOR, draft.id, {"no": "episode change"})
     assert repo.get_episode(draft.id) == updated
-    repo.set_interviewed(updated.id, "2025-04-04T10:00")
+    repo.set_interviewed(ACTOR, updated.id, "2025-04-04T10:00")
     assert repo.get_episode(updated.id).interviewed_at == "2025-04-04T10:00"
+    last = repo.audit_entries()[-1]
+    assert (last.action, last.record_id, last.detail) == (
+        "change",
+        draft.id,
+        "return interview held",
+    )
     with pytest.raises(NotFound):
         repo.get_episode("none")
