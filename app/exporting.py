@@ -74,6 +74,12 @@ class ExportedPackage:
 
 
 @dataclass(frozen=True)
+class _Message:
+    message_bytes: bytes
+    message_id: str
+
+
+@dataclass(frozen=True)
 class SendReport:
     sent: int
     failed: int
@@ -358,7 +364,7 @@ class Exports:
                 package_id, sender, mailbox, marking, pieces, for_mail_client
             )
         else:
-            result = build_package(
+            built = build_package(
                 package_id=package_id,
                 sender=sender,
                 recipients=[mailbox],
@@ -368,6 +374,7 @@ class Exports:
                 recipient_certificate=certificate,
                 for_mail_client=for_mail_client,
             )
+            result = _Message(built.message_bytes, built.message_id)
         for record in records:
             self.repo.audit(
                 self.haven.actor,
@@ -393,8 +400,9 @@ class Exports:
         marking: str,
         pieces: Sequence[Any],
         for_mail_client: bool,
-    ) -> tuple[Any, bytes, str]:
+    ) -> tuple[_Message, bytes, str]:
         """No recipient certificate: the package's files inside an AES-256 ZIP."""
+        from email import message_from_bytes
         from email.message import EmailMessage
         from email.policy import SMTP
         from email.utils import formatdate
@@ -410,9 +418,7 @@ class Exports:
             records=pieces,
         )
         files: dict[str, bytes] = {}
-        import email
-
-        parsed = email.message_from_bytes(inner.message_bytes, policy=SMTP)
+        parsed = message_from_bytes(inner.message_bytes, policy=SMTP)
         for part in parsed.walk():
             name = part.get_filename()
             if name:
@@ -434,13 +440,7 @@ class Exports:
             "being sent to you separately by another channel.\n"
         )
         msg.add_attachment(zip_bytes, maintype="application", subtype="zip", filename=f"{ref}.zip")
-
-        @dataclass(frozen=True)
-        class _Result:
-            message_bytes: bytes
-            message_id: str
-
-        return _Result(msg.as_bytes(), inner.message_id), zip_bytes, passphrase
+        return _Message(msg.as_bytes(), inner.message_id), zip_bytes, passphrase
 
     def queue_package(
         self, package: ExportedPackage, mailbox: str, label: str, record_ids: Sequence[str]
