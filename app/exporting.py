@@ -204,18 +204,28 @@ class Exports:
         report = None
         if sign:
             identity = self.signing_identity()
-            from app.export.signing import sign_pdf
+            from app.export.signing import TimestampUnavailable, sign_pdf
             from app.export.verify import verify_pdf
 
             _tick(progress, 0.7)
-            data = sign_pdf(
-                data,
-                identity,
-                reason=f"Completed {doc.title}",
-                signer_name=self.haven.actor,
-                location=self.haven.session.info.agency,
-                timestamper_url=self.repo.get_setting(TSA_URL) or None,
-            )
+            tsa = self.repo.get_setting(TSA_URL) or None
+
+            def signed(url: str | None) -> bytes:
+                return sign_pdf(
+                    data,
+                    identity,
+                    reason=f"Completed {doc.title}",
+                    signer_name=self.haven.actor,
+                    location=self.haven.session.info.agency,
+                    timestamper_url=url,
+                )
+
+            try:
+                # B-T when a timestamp authority is configured and reachable ...
+                data = signed(tsa)
+            except TimestampUnavailable:
+                # ... and B-B with the signer's clock when offline: signing never waits.
+                data = signed(None)
             _tick(progress, 0.9)
             report = verify_pdf(data)
             if not (report.signed and report.intact and report.covers_whole_file):

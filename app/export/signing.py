@@ -33,6 +33,10 @@ FIELD_NAME = "HavenSignature"
 STAMP_TIME_FORMAT = "%d %B %Y %H:%M %Z"
 
 
+class TimestampUnavailable(ExportError):
+    """The RFC 3161 service could not be reached (offline): sign without it (B-B)."""
+
+
 def sign_pdf(
     pdf: bytes,
     identity: SigningIdentity,
@@ -94,7 +98,7 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
         output = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
     except TimestampRequestError as exc:
-        raise ExportError(
+        raise TimestampUnavailable(
             "The timestamp service could not be reached, so the PDF was not signed. Try "
             "again when online, or sign without a timestamp."
         ) from exc
