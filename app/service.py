@@ -44,6 +44,10 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "idle_lock_minutes": 5,
 }
 
+# Text settings: an RFC 3161 timestamp authority for PAdES B-T (empty: none, B-B only) and
+# a protective marking that replaces the forms' own (e.g. OFFICIAL-SENSITIVE).
+TEXT_SETTINGS: dict[str, str] = {"tsa_url": "", "marking": ""}
+
 
 @dataclass(frozen=True)
 class SaveResult:
@@ -115,9 +119,26 @@ class Haven:
         return out
 
     def set_setting(self, key: str, value: object) -> None:
+        """Change one profile setting; numbers are checked, text settings kept as given."""
+        if key in TEXT_SETTINGS:
+            self.repo.set_setting(self.actor, key, str(value).strip())
+            return
         if key not in DEFAULT_SETTINGS:
-            raise InvalidState("That is not a setting Haven knows.")
-        self.repo.set_setting(self.actor, key, str(value))
+            raise InvalidState(
+                "That is not a setting Haven knows. Settings: "
+                + ", ".join(sorted([*DEFAULT_SETTINGS, *TEXT_SETTINGS]))
+                + "."
+            )
+        try:
+            number = int(str(value))
+        except ValueError as exc:
+            raise InvalidState(f"The setting {key} takes a whole number.") from exc
+        if number < 0 or (number == 0 and key != "repeat_missing_window_days"):
+            raise InvalidState(f"The setting {key} must be a positive whole number.")
+        self.repo.set_setting(self.actor, key, str(number))
+
+    def text_setting(self, key: str) -> str:
+        return self.repo.get_setting(key) or TEXT_SETTINGS.get(key, "")
 
     def context(
         self, record: Record | None = None, subject: Subject | None = None

@@ -61,6 +61,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rec.add_argument("--passphrase-stdin", action="store_true", required=True)
     rec.set_defaults(func=cmd_recover)
 
+    settings = sub.add_parser("settings", help="profile settings")
+    ssub = settings.add_subparsers(dest="settings_command", required=True)
+    show = ssub.add_parser("show", help="every setting and its value")
+    add_profile_dir(show)
+    add_passphrase(show)
+    show.set_defaults(func=cmd_settings_show)
+    change = ssub.add_parser("set", help="change a setting (e.g. tsa_url, idle_lock_minutes)")
+    add_profile_dir(change)
+    add_passphrase(change)
+    change.add_argument("key")
+    change.add_argument("value")
+    change.set_defaults(func=cmd_settings_set)
+
     doctor = sub.add_parser("doctor", help="check this installation and profile")
     add_profile_dir(doctor)
     add_passphrase(doctor)
@@ -187,3 +200,30 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 0 if status.ok and not problems else 1
     finally:
         session.lock()
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    from app.service import TEXT_SETTINGS, Haven
+
+    session = open_session(args)
+    try:
+        haven = Haven(session)
+        for key, value in sorted(haven.settings().items()):
+            print(f"{key}\t{value}")
+        for key in sorted(TEXT_SETTINGS):
+            print(f"{key}\t{haven.text_setting(key) or '(not set)'}")
+    finally:
+        session.lock()
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    from app.service import Haven
+
+    session = open_session(args)
+    try:
+        Haven(session).set_setting(args.key, args.value)
+        print(f"{args.key} set.")
+    finally:
+        session.lock()
+    return 0
