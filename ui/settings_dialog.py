@@ -287,6 +287,27 @@ class SettingsDialog(QDialog):
         trial_form.addRow(self.create_button)
         box.addWidget(trial)
 
+        stamped = QGroupBox("Timestamp server (optional)", page)
+        stamped.setObjectName("timestampGroup")
+        stamp_form = QFormLayout(stamped)
+        stamp_note = QLabel(
+            "With an RFC 3161 timestamp server, signatures made while online carry a trusted "
+            "time (PAdES B-T). Offline, or with none set, the time is your computer's own.",
+            stamped,
+        )
+        stamp_note.setWordWrap(True)
+        stamp_form.addRow(stamp_note)
+        self.tsa_url = QLineEdit(stamped)
+        self.tsa_url.setObjectName("timestampUrl")
+        self.tsa_url.setText(self._haven.text_setting("tsa_url"))
+        _named(self.tsa_url, "Timestamp server address", "For example https://tsa.example.org/")
+        stamp_form.addRow("Timestamp server &address", self.tsa_url)
+        self.tsa_save = QPushButton("Save timestamp server", stamped)
+        self.tsa_save.setObjectName("saveTimestampButton")
+        _named(self.tsa_save, "Save timestamp server")
+        stamp_form.addRow(self.tsa_save)
+        box.addWidget(stamped)
+
         self.signing_busy = QProgressBar(page)
         self.signing_busy.setObjectName("signingBusy")
         self.signing_busy.setRange(0, 0)
@@ -304,7 +325,22 @@ class SettingsDialog(QDialog):
         self.import_button.clicked.connect(self.import_certificate)
         self.create_button.clicked.connect(self.create_trial_certificate)
         self.org_name.returnPressed.connect(self.create_trial_certificate)
+        self.tsa_save.clicked.connect(self.save_timestamp_server)
         return page
+
+    def save_timestamp_server(self) -> None:
+        url = self.tsa_url.text().strip()
+        if url and not url.startswith(("https://", "http://")):
+            self.signing_error.show_message("Enter the timestamp server's web address.")
+            return
+        self._haven.set_setting("tsa_url", url)
+        self.signing_error.clear_message()
+        self.signing_message.setText(
+            "Timestamp server saved."
+            if url
+            else "No timestamp server: signatures use this computer's clock."
+        )
+        self.signing_message.setVisible(True)
 
     def _refresh_signing(self) -> None:
         fingerprint = current_fingerprint(self._exports)

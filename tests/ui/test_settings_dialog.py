@@ -555,3 +555,19 @@ def test_settings_dialog_is_named_and_tabbable_on_every_tab(qtbot: QtBot, desk: 
         qtbot.waitUntil(lambda i=index: settings.tabs.currentIndex() == i)
         assert_all_named(settings)
         tab_reaches_everything(qtbot, settings, settings.tabs.tabBar())
+
+
+def test_timestamp_server_is_saved_from_the_signing_tab(qtbot: QtBot, desk: Desk) -> None:
+    dialog = desk.window.open_settings("signing")
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    dialog.tsa_url.clear()
+    qtbot.keyClicks(dialog.tsa_url, "not a url")
+    qtbot.mouseClick(dialog.tsa_save, Qt.MouseButton.LeftButton)
+    assert dialog.signing_error.isVisible()
+    assert desk.haven.text_setting("tsa_url") == ""
+    dialog.tsa_url.clear()
+    qtbot.keyClicks(dialog.tsa_url, "https://tsa.example.org/")
+    qtbot.mouseClick(dialog.tsa_save, Qt.MouseButton.LeftButton)
+    assert desk.haven.text_setting("tsa_url") == "https://tsa.example.org/"
+    assert not dialog.signing_error.isVisible()
