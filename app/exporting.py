@@ -16,7 +16,7 @@ import base64
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -235,6 +235,12 @@ class Exports:
         _tick(progress, 1.0)
         return ExportedPdf(data=data, filename=f"{record.ref}.pdf", signed=sign, report=report)
 
+    @staticmethod
+    def _verify(data: bytes) -> SignatureReport:
+        from app.export.verify import verify_pdf
+
+        return verify_pdf(data)
+
     # ---- signing certificate -------------------------------------------------------------
 
     def import_certificate(self, p12: bytes, password: str) -> str:
@@ -318,8 +324,12 @@ class Exports:
         recipient_certificate_pem: bytes | None = None,
         for_mail_client: bool = False,
         progress: Progress | None = None,
+        signed_pdfs: Mapping[str, bytes] | None = None,
     ) -> ExportedPackage:
         """One package for one child: a signed PDF per record, answers JSON and a manifest.
+
+        `signed_pdfs` (record id -> PDF) reuses PDFs just signed and saved, so the package
+        carries the very file the user kept instead of a second signature.
 
         With a recipient certificate: S/MIME signed, then enveloped (AES-256-CBC). Without
         one: the attachments travel inside an AES-256 ZIP whose passphrase is returned to
@@ -342,11 +352,18 @@ class Exports:
         pieces: list[PackageRecord] = []
         for index, record in enumerate(records):
             decision = self.require_permission(record)
-            pdf = self.export_pdf(
-                record.id,
-                sign=True,
-                progress=_scaled(progress, index / len(records) * 0.8, 0.8 / len(records)),
-            )
+            reused = (signed_pdfs or {}).get(record.id)
+            if reused is not None:
+                report = self._verify(reused)
+                if not (report.signed and report.intact and report.covers_whole_file):
+                    raise ExportError("That PDF's signature does not verify; sign it again.")
+                pdf_data = reused
+            else:
+                pdf_data = self.export_pdf(
+                    record.id,
+                    sign=True,
+                    progress=_scaled(progress, index / len(records) * 0.8, 0.8 / len(records)),
+                ).data
             form = self.haven.form_for(record)
             pieces.append(
                 PackageRecord(
@@ -354,7 +371,7 @@ class Exports:
                     record_id=record.id,
                     form_id=form.id,
                     form_version=form.version,
-                    signed_pdf=pdf.data,
+                    signed_pdf=pdf_data,
                     answers=record.answers,
                     sharing_decision=decision.answers,
                     export_codes=export_codes(form, record.answers),

@@ -135,6 +135,9 @@ def run_export(
         report(pdf_span * 0.95, "Saving the PDF")
         write_atomic(job.pdf_path, pdf.data)
         outcome.pdf_path = job.pdf_path
+        signed = {job.record_id: pdf.data}
+    else:
+        signed = {}
     if job.wants_package:
         start = pdf_span if job.pdf_path is not None else 0.0
         span = 100.0 - start
@@ -148,6 +151,7 @@ def run_export(
             else None,
             for_mail_client=not job.queue,
             progress=part(start, span * 0.9, "Building the secure package"),
+            signed_pdfs=signed,
         )
         if job.queue:
             report(start + span * 0.95, "Putting the package in the outbox")
