@@ -92,7 +92,8 @@ def report_unexpected(
     if _crash_log is not None:
         _crash_log.write_exception(exc_type, exc, tb)
     else:
-        log.error("unexpected error: %s", exc_type.__name__ if exc_type else "unknown")
+        kind = exc_type.__name__ if exc_type else "unknown"  # the type only, never the text
+        log.error("unexpected error: %s", kind)
 
 
 def redacted_traceback(

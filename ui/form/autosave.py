@@ -90,7 +90,8 @@ class Autosaver(QObject):
             result = self._save()
         except HavenError as error:
             # Keep the user typing: the view shows "not saved" and the next edit retries.
-            log.warning("Autosave failed: %s", type(error).__name__)
+            kind = type(error).__name__  # the type only: messages never reach the log
+            log.warning("Autosave failed: %s", kind)
             self.failed.emit(error)
             return False
         self.saved.emit(result)
