@@ -22,24 +22,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from helpers.accessibility import assert_all_named, tab_reaches_everything
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
-    QComboBox,
     QFileDialog,
-    QHeaderView,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
-    QRadioButton,
-    QScrollBar,
-    QTabBar,
-    QTextEdit,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -141,74 +130,6 @@ def message_boxes() -> list[QMessageBox]:
         for w in QApplication.topLevelWidgets()
         if isinstance(w, QMessageBox) and shiboken6.isValid(w) and w.isVisible()
     ]
-
-
-# ---- accessibility helpers (as in the export tests) ---------------------------------------
-
-INTERACTIVE = (
-    QAbstractButton,
-    QLineEdit,
-    QComboBox,
-    QAbstractItemView,
-    QAbstractSpinBox,
-    QAbstractSlider,
-    QTextEdit,
-    QPlainTextEdit,
-    QTabBar,
-)
-
-
-def accessible_name(widget: QWidget) -> str:
-    iface = QAccessible.queryAccessibleInterface(widget)
-    return iface.text(QAccessible.Text.Name) if iface is not None else ""
-
-
-def interactive(root: QWidget) -> list[QWidget]:
-    found = []
-    for widget in [root, *root.findChildren(QWidget)]:
-        if not widget.isVisible() or isinstance(widget, QScrollBar):
-            continue
-        if isinstance(widget, INTERACTIVE) or (
-            widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-            and widget.focusProxy() is None
-            and not widget.isWindow()
-        ):
-            found.append(widget)
-    return found
-
-
-def assert_all_named(root: QWidget) -> None:
-    unnamed = [
-        f"{type(w).__name__}({w.objectName() or '?'})"
-        for w in interactive(root)
-        if not accessible_name(w).strip()
-    ]
-    assert unnamed == [], f"interactive widgets without an accessible name: {unnamed}"
-
-
-def tab_reaches_everything(qtbot: QtBot, root: QWidget, start: QWidget) -> None:
-    start.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
-    visited = [start]
-    for _ in range(200):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        current = QApplication.focusWidget()
-        if current is start:
-            break
-        visited.append(current)
-    expected = [
-        w
-        for w in interactive(root)
-        if w.isEnabled()
-        and w.focusPolicy() & Qt.FocusPolicy.TabFocus
-        and w.isVisibleTo(root)
-        and not isinstance(w, QHeaderView)
-        # a spin box takes focus itself; the text box inside it follows
-        and not isinstance(w.parentWidget(), QAbstractSpinBox)
-        and not (isinstance(w, QRadioButton) and not w.isChecked())
-    ]
-    missing = [f"{type(w).__name__}({w.objectName()})" for w in expected if w not in visited]
-    assert missing == [], f"not reachable by Tab: {missing}"
 
 
 # ---- signing certificate ------------------------------------------------------------------
