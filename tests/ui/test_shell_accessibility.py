@@ -6,19 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from helpers.accessibility import accessible_name, assert_all_named
+from helpers.accessibility import tab_reaches_everything as shared_tab_walk
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
-    QComboBox,
-    QLineEdit,
-    QPlainTextEdit,
-    QScrollBar,
-    QTextEdit,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -28,68 +20,10 @@ from ui.children import NewChildDialog
 from ui.first_run import FirstRunDialog
 from ui.widgets.date_input import DateInput
 
-INTERACTIVE = (
-    QAbstractButton,
-    QLineEdit,
-    QComboBox,
-    QAbstractItemView,
-    QAbstractSpinBox,
-    QAbstractSlider,
-    QTextEdit,
-    QPlainTextEdit,
-)
-
-
-def _accessible_name(widget: QWidget) -> str:
-    iface = QAccessible.queryAccessibleInterface(widget)
-    return iface.text(QAccessible.Text.Name) if iface is not None else ""
-
-
-def _interactive(root: QWidget) -> list[QWidget]:
-    found = []
-    for widget in [root, *root.findChildren(QWidget)]:
-        if not widget.isVisible() or isinstance(widget, QScrollBar):
-            continue
-        if isinstance(widget, INTERACTIVE) or (
-            widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-            and widget.focusProxy() is None
-            and not widget.isWindow()
-        ):
-            found.append(widget)
-    return found
-
-
-def assert_all_named(root: QWidget) -> None:
-    unnamed = [
-        f"{type(w).__name__}({w.objectName() or '?'})"
-        for w in _interactive(root)
-        if not _accessible_name(w).strip()
-    ]
-    assert unnamed == [], f"interactive widgets without an accessible name: {unnamed}"
-
 
 def tab_reaches_everything(qtbot: QtBot, root: QWidget, start: QWidget) -> None:
-    """Press Tab from `start` until focus comes back; every focusable control must be hit."""
-    start.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
-    visited = [start]
-    for _ in range(200):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        current = QApplication.focusWidget()
-        if current is start:
-            break
-        visited.append(current)
-    expected = [
-        w
-        for w in _interactive(root)
-        if w.isEnabled()
-        and w.focusPolicy() & Qt.FocusPolicy.TabFocus
-        and not isinstance(w, DateInput)
-        and w.isVisibleTo(root)
-        and type(w).__name__ != "QHeaderView"
-    ]
-    missing = [f"{type(w).__name__}({w.objectName()})" for w in expected if w not in visited]
-    assert missing == [], f"not reachable by Tab: {missing}"
+    """The shared walk; a date input's day, month and year take the focus, not the box."""
+    shared_tab_walk(qtbot, root, start, containers=(DateInput,))
 
 
 def test_first_run_dialog_is_named_and_tabbable(qtbot: QtBot, tmp_path: Path) -> None:
@@ -152,4 +86,4 @@ def test_workspace_views_and_dialogs_are_named_and_tabbable(
         (dialog.dob.month, "Month"),
         (dialog.dob.year, "Year"),
     ):
-        assert _accessible_name(part) == f"{name}, Date of birth"
+        assert accessible_name(part) == f"{name}, Date of birth"

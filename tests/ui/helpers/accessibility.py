@@ -70,9 +70,12 @@ def assert_all_named(root: QWidget) -> None:
     assert unnamed == [], f"interactive widgets without an accessible name: {unnamed}"
 
 
-def tab_reaches_everything(qtbot: Any, root: QWidget, start: QWidget) -> None:
+def tab_reaches_everything(
+    qtbot: Any, root: QWidget, start: QWidget, *, containers: tuple[type, ...] = ()
+) -> None:
     """Tab from `start` until focus comes back; every focusable control must be reached
-    (an unchecked radio button is reached with the arrow keys, as in every Qt dialog)."""
+    (an unchecked radio button is reached with the arrow keys, as in every Qt dialog;
+    `containers` are composite widgets whose parts take the focus instead)."""
     start.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
     visited = [start]
@@ -89,6 +92,7 @@ def tab_reaches_everything(qtbot: Any, root: QWidget, start: QWidget) -> None:
         and w.focusPolicy() & Qt.FocusPolicy.TabFocus
         and w.isVisibleTo(root)
         and not isinstance(w, QHeaderView)
+        and not isinstance(w, containers)
         # a spin box takes focus itself; the text box inside it follows
         and not isinstance(w.parentWidget(), QAbstractSpinBox)
         and not (isinstance(w, QRadioButton) and not w.isChecked())
