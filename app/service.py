@@ -24,12 +24,13 @@ from app.forms import (
     carried_answers,
     evaluate_outcomes,
     follow_up_messages,
+    form_date,
     load_registry,
     prefill,
     summarise,
     validate,
 )
-from app.forms.dates import parse_date, parse_datetime
+from app.forms.dates import naive_local, parse_date, parse_datetime
 from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.profile import Session
 
@@ -422,13 +423,16 @@ class Haven:
                 badges.append(f"{record.problem_count} to fix")
             if record.version > 1:
                 badges.append(f"version {record.version}")
+            # The form's own date (e.g. the screening date) places the record in the
+            # child's history; an autosave or amendment later does not move it.
+            dated = form_date(form, record.answers)
             entries.append(
                 ChronologyEntry(
                     kind="record",
                     id=record.id,
                     title=f"{form.title} ({record.ref})",
                     status=record.status,
-                    when=record.updated_at,
+                    when=dated.isoformat() if dated is not None else record.created_at,
                     badges=badges,
                 )
             )
@@ -524,9 +528,11 @@ def _check_answers_shape(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _sortable(when: str) -> str:
-    moment = parse_datetime(when) or (
-        datetime.combine(d, datetime.min.time()) if (d := parse_date(when)) else None
-    )
-    if isinstance(moment, datetime):
-        return moment.replace(tzinfo=None).isoformat()
-    return when if isinstance(when, str) else date.min.isoformat()
+    """One comparable local time for answers (local, naive) and store stamps (UTC)."""
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return when
+    if moment.tzinfo is not None:
+        moment = naive_local(moment)
+    return moment.isoformat()

@@ -135,3 +135,32 @@ def test_category_two_screening_asks_for_a_risk_assessment(haven: tuple[Haven, C
     assert any("without a risk assessment" in message for _, message in work.needs_action)
     service.start_record(child.id, "risk-assessment", parent_id=screening.id)
     assert not any("risk assessment" in f for f in service.child_flags(child.id))
+
+
+def test_the_chronology_is_ordered_by_the_forms_own_dates(haven: tuple[Haven, Clock]) -> None:
+    service, clock = haven
+    clock.now = datetime(2026, 11, 25, 9, 0)
+    child = service.add_child("Jamie Example", "2012-02-10")
+    november = service.start_record(
+        child.id, "screening", answers={**example("screening"), "screening_date": "2026-11-20"}
+    )
+    # Entered afterwards, about an earlier screening: it belongs further down.
+    october = service.start_record(
+        child.id, "screening", answers={**example("screening"), "screening_date": "2026-10-01"}
+    )
+    episode = service.start_record(
+        child.id,
+        "missing-episode",
+        answers={
+            **example("missing-episode"),
+            "missing_from": "2026-11-01T20:00",
+            "returned_at": "2026-11-02T08:00",
+        },
+    )
+    service.save_draft(october.id, {**october.answers, "reason": "Amended later"})
+    records = [e.id for e in service.chronology(child.id) if e.kind == "record"]
+    assert records.index(november.id) < records.index(october.id)
+    whens = {e.id: e.when for e in service.chronology(child.id)}
+    assert whens[november.id] == "2026-11-20" and whens[october.id] == "2026-10-01"
+    assert whens[episode.id] == "2026-11-01"  # the day the child went missing
+    assert records.index(november.id) < records.index(episode.id) < records.index(october.id)
