@@ -310,15 +310,20 @@ def test_signed_pdf_through_settings_and_the_export_dialog(
     # The chronology now shows the record as signed.
     chronology = window.chronology
     assert chronology is not None
-    qtbot.waitUntil(lambda: "Signed" in (chronology.tree.topLevelItem(0) or _none()).text(2))
+    qtbot.waitUntil(lambda: "Signed" in status_in_chronology(chronology, desk.record.id))
 
 
-def _none() -> Any:
-    class Empty:
-        def text(self, _column: int) -> str:
-            return ""
-
-    return Empty()
+def status_in_chronology(chronology: Any, record_id: str) -> str:
+    """The status column of the record's row, wherever the chronology places it."""
+    tree = chronology.tree
+    for row in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(row)
+        if item is not None and tuple(item.data(0, Qt.ItemDataRole.UserRole)) == (
+            "record",
+            record_id,
+        ):
+            return str(item.text(2))
+    return ""
 
 
 def test_without_a_certificate_export_points_to_settings(qtbot: QtBot, desk: Desk) -> None:
