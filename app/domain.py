@@ -125,3 +125,44 @@ class RecordFilter:
     statuses: tuple[str, ...] = field(default_factory=tuple)
     form_id: str | None = None
     include_superseded: bool = False
+
+
+RECEIVED_STATES = (
+    "awaiting-child",  # verified, held until someone confirms which child it is about
+    "awaiting-review",  # filed as a read-only record; the DSL has not looked at it yet
+    "reviewed",
+    "returned",  # sent back to its author to amend
+    "superseded",  # a newer version of the same record arrived
+    "applied",  # a return received for a record written here
+)
+
+
+@dataclass(frozen=True)
+class ReceivedPackage:
+    """A package another Haven profile sent here, with its provenance (issue 9).
+
+    `signer_*` come from the verified S/MIME signature, not from anything the sender
+    typed; `sender_name`/`sender_email` are what the sender's profile says about itself.
+    """
+
+    id: str
+    package_id: str
+    message_id: str
+    kind: str
+    state: str
+    record_id: str | None
+    origin_record_id: str
+    origin_subject_id: str
+    version: int
+    form_id: str
+    form_version: int
+    sender_name: str
+    sender_email: str
+    signer_name: str
+    signer_fingerprint: str
+    signer_certificate: str
+    signed_at: str | None
+    received_at: str
+    note: str
+    decided_at: str | None
+    decided_by: str | None

@@ -150,3 +150,22 @@ class TrainingProfileCannotSend(HavenError):
     user_message = (
         "This is a training profile: it cannot send or queue anything to real recipients."
     )
+
+
+class InboxError(HavenError):
+    """The organisation's IMAP mailbox could not be read (server down, TLS refused, login
+    failed); nothing was imported or marked read."""
+
+
+class ImportRefused(HavenError):
+    """A received package was not imported because it cannot be trusted or read.
+
+    `reason` is a short machine-readable code (untrusted-signer, bad-signature,
+    not-for-this-profile, unknown-form-version, malformed, too-large, unsafe-name,
+    bad-pdf-signature, ...); the message says the same in plain words. Nothing was
+    stored.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)

@@ -366,6 +366,11 @@ class Haven:
         return [f"Return interview due in {left} hour{'s' if left != 1 else ''}"]
 
     def repeat_missing_flag(self, subject_id: str) -> str | None:
+        found = self.repeat_missing_episodes(subject_id)
+        return found[1] if found else None
+
+    def repeat_missing_episodes(self, subject_id: str) -> tuple[list[str], str] | None:
+        """Section 11: the episode ids that make a child repeat-missing, and the flag text."""
         settings = self.settings()
         episodes = [e for e in self.repo.list_episodes(subject_id) if e.missing_from]
         days = int(str(settings["repeat_missing_window_days"]))
@@ -382,8 +387,9 @@ class Haven:
             return None
         span = f"{days} days" if days else f"{months} months"
         return (
+            [str(e) for e in result.episodes],
             f"{len(result.episodes)} missing episodes within {span}: automatic discussion "
-            "at MASE (section 11)"
+            "at MASE (section 11)",
         )
 
     def follow_up_flags(self, subject_id: str) -> list[tuple[Record, str]]:

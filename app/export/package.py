@@ -112,6 +112,8 @@ def build_package(
     also_encrypt_to: Sequence[x509.Certificate] = (),
     for_mail_client: bool = False,
     created_at: datetime | None = None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
+    subject_refs: Sequence[str] | None = None,
 ) -> PackageResult:
     """Build the package message; S/MIME sign-then-encrypt when a certificate is given.
 
@@ -120,11 +122,16 @@ def build_package(
     normally built without a recipient certificate and the organisation's own mail
     controls (Egress, labels, TLS) protect them in transit.
 
+    `extra_files` (name, JSON bytes) adds machine-readable attachments, e.g. the
+    `exchange.json` that lets another Haven file the package (app.exchange); they are
+    listed in the manifest like every other attachment. `subject_refs` replaces the
+    record references in the Subject (a return carries no record of its own).
+
     `created_at` (default: now) becomes the Date header and the manifest's time. Raises
     SharingDecisionRequired if any record lacks its information-sharing decision,
     ExportError for unusable input, and CertificateError from the encryption step.
     """
-    if not records:
+    if not records and not extra_files:
         raise ExportError("There is nothing to put in the package.")
     for record in records:
         if record.sharing_decision is None:
@@ -142,7 +149,10 @@ def build_package(
     if len(set(refs)) != len(refs):
         raise ExportError("The same record is in the package twice.")
 
-    attachments = _attachments(records)
+    attachments = _attachments(records) + [
+        _Attachment(_checked_id(name, "attachment name"), "application", "json", data)
+        for name, data in extra_files
+    ]
     manifest = _manifest(package_id, marking, records, attachments, when)
     boundary = _boundary(package_id)
 
@@ -150,7 +160,7 @@ def build_package(
     outer["From"] = _address(sender)
     outer["To"] = ", ".join(_address(r) for r in recipients)
     outer["Date"] = format_datetime(when)
-    outer["Subject"] = subject_for(marking, refs)
+    outer["Subject"] = subject_for(marking, refs if subject_refs is None else subject_refs)
     outer["Message-ID"] = message_id_for(package_id)
     if for_mail_client:
         outer["X-Unsent"] = "1"

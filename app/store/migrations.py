@@ -131,6 +131,46 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """INSERT OR IGNORE INTO search_keys (id, kind, item_id)
             SELECT rowid, kind, item_id FROM search_index""",
     ),
+    # 4: Haven-to-Haven exchange. Packages received from other profiles (with who signed
+    # them and what the DSL did with them), returns received for records written here, and
+    # which local child a sender's child was filed under (never merged silently).
+    (
+        """CREATE TABLE received (
+            id TEXT PRIMARY KEY,
+            package_id TEXT NOT NULL UNIQUE,
+            message_id TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL CHECK (kind IN ('record', 'return')),
+            state TEXT NOT NULL CHECK (state IN
+                ('awaiting-child', 'awaiting-review', 'reviewed', 'returned', 'superseded',
+                 'applied')),
+            record_id TEXT,
+            origin_record_id TEXT NOT NULL,
+            origin_subject_id TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            form_id TEXT NOT NULL DEFAULT '',
+            form_version INTEGER NOT NULL DEFAULT 0,
+            sender_name TEXT NOT NULL DEFAULT '',
+            sender_email TEXT NOT NULL DEFAULT '',
+            signer_name TEXT NOT NULL DEFAULT '',
+            signer_fingerprint TEXT NOT NULL,
+            signer_certificate TEXT NOT NULL,
+            signed_at TEXT,
+            received_at TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            pdf BLOB,
+            note TEXT NOT NULL DEFAULT '',
+            decided_at TEXT,
+            decided_by TEXT
+        )""",
+        "CREATE INDEX received_state ON received(state, received_at)",
+        "CREATE INDEX received_record ON received(record_id)",
+        """CREATE TABLE subject_links (
+            origin_fingerprint TEXT NOT NULL,
+            origin_subject_id TEXT NOT NULL,
+            subject_id TEXT NOT NULL REFERENCES subjects(id),
+            PRIMARY KEY (origin_fingerprint, origin_subject_id)
+        )""",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -507,21 +507,7 @@ class Repository:
         returned_at: str | None,
         now: str,
     ) -> None:
-        row = conn.execute(
-            "SELECT id FROM missing_episodes WHERE record_id = ?", (record_id,)
-        ).fetchone()
-        if row:
-            conn.execute(
-                "UPDATE missing_episodes SET missing_from = ?, returned_at = ?, updated_at = ?"
-                " WHERE id = ?",
-                (missing_from, returned_at, now, row[0]),
-            )
-        else:
-            conn.execute(
-                f"INSERT INTO missing_episodes ({_EPISODE_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-                (str(uuid.uuid4()), subject_id, record_id, missing_from, returned_at, now, now),
-            )
+        upsert_episode(conn, record_id, subject_id, missing_from, returned_at, now)
 
     # ---- search ------------------------------------------------------------------------
 
@@ -537,31 +523,10 @@ class Repository:
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def _index(self, conn: Any, kind: str, item_id: str, subject_id: str, body: str) -> None:
-        row = conn.execute(
-            "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
-        ).fetchone()
-        if row is not None:
-            key = int(row[0])
-            conn.execute("DELETE FROM search_index WHERE rowid = ?", (key,))
-        else:
-            key = int(
-                conn.execute(
-                    "INSERT INTO search_keys (kind, item_id) VALUES (?, ?)", (kind, item_id)
-                ).lastrowid
-            )
-        conn.execute(
-            "INSERT INTO search_index (rowid, kind, item_id, subject_id, body)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (key, kind, item_id, subject_id, body),
-        )
+        index_row(conn, kind, item_id, subject_id, body)
 
     def _unindex(self, conn: Any, kind: str, item_id: str) -> None:
-        row = conn.execute(
-            "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
-        ).fetchone()
-        if row is not None:
-            conn.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
-            conn.execute("DELETE FROM search_keys WHERE id = ?", (row[0],))
+        unindex_row(conn, kind, item_id)
 
     # ---- outbox ------------------------------------------------------------------------
 
@@ -686,10 +651,7 @@ class Repository:
     # ---- internals ---------------------------------------------------------------------
 
     def _unique_ref(self, conn: Any, table: str, prefix: str) -> str:
-        while True:
-            ref = _new_ref(prefix)
-            if conn.execute(f"SELECT 1 FROM {table} WHERE ref = ?", (ref,)).fetchone() is None:
-                return ref
+        return unique_ref(conn, table, prefix)
 
     def _recent_change(self, conn: Any, actor: str, record_id: str) -> bool:
         row = conn.execute(
@@ -701,3 +663,68 @@ class Repository:
             return False
         at = datetime.fromisoformat(str(row[3]))
         return datetime.now(UTC) - at < _CHANGE_COALESCE
+
+
+# ---- row helpers shared by the stores that write over the same connection ------------------
+
+
+def unique_ref(conn: Any, table: str, prefix: str) -> str:
+    """A fresh opaque reference (e.g. HVN-2026-7KQ2MX) not yet used in `table`."""
+    while True:
+        ref = _new_ref(prefix)
+        if conn.execute(f"SELECT 1 FROM {table} WHERE ref = ?", (ref,)).fetchone() is None:
+            return ref
+
+
+def index_row(conn: Any, kind: str, item_id: str, subject_id: str, body: str) -> None:
+    """(Re)write one search-index row, found through search_keys (migration 3)."""
+    row = conn.execute(
+        "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
+    ).fetchone()
+    if row is not None:
+        key = int(row[0])
+        conn.execute("DELETE FROM search_index WHERE rowid = ?", (key,))
+    else:
+        key = int(
+            conn.execute(
+                "INSERT INTO search_keys (kind, item_id) VALUES (?, ?)", (kind, item_id)
+            ).lastrowid
+        )
+    conn.execute(
+        "INSERT INTO search_index (rowid, kind, item_id, subject_id, body) VALUES (?, ?, ?, ?, ?)",
+        (key, kind, item_id, subject_id, body),
+    )
+
+
+def unindex_row(conn: Any, kind: str, item_id: str) -> None:
+    row = conn.execute(
+        "SELECT id FROM search_keys WHERE kind = ? AND item_id = ?", (kind, item_id)
+    ).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
+        conn.execute("DELETE FROM search_keys WHERE id = ?", (row[0],))
+
+
+def upsert_episode(
+    conn: Any,
+    record_id: str,
+    subject_id: str,
+    missing_from: str | None,
+    returned_at: str | None,
+    now: str,
+) -> None:
+    """Keep the episodes table in step with a missing-episode record (section 11 flags)."""
+    row = conn.execute(
+        "SELECT id FROM missing_episodes WHERE record_id = ?", (record_id,)
+    ).fetchone()
+    if row:
+        conn.execute(
+            "UPDATE missing_episodes SET missing_from = ?, returned_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (missing_from, returned_at, now, row[0]),
+        )
+    else:
+        conn.execute(
+            f"INSERT INTO missing_episodes ({_EPISODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+            (str(uuid.uuid4()), subject_id, record_id, missing_from, returned_at, now, now),
+        )

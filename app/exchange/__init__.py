@@ -1,0 +1,1 @@
+"""Haven to Haven: records travel between profiles as signed, encrypted mail (issue 9)."""
