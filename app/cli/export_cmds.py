@@ -62,6 +62,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     self_signed.add_argument("--org", required=True)
     self_signed.add_argument("--out", type=Path, help="also write the certificate (PEM)")
     self_signed.set_defaults(func=cmd_cert_self_signed)
+    cert_export = csub.add_parser(
+        "export", help="write this profile's certificate (PEM) for a DSL's trust list"
+    )
+    _session_args(cert_export)
+    cert_export.add_argument("--out", type=Path, required=True)
+    cert_export.set_defaults(func=cmd_cert_export)
 
     recipients = sub.add_parser("recipients", help="the recipients directory")
     rsub = recipients.add_subparsers(dest="recipients_command", required=True)
@@ -199,6 +205,16 @@ def cmd_cert_self_signed(args: argparse.Namespace) -> int:
             f"Created a trial organisation certificate (SHA-256 {fingerprint}). Recipients "
             "must be told this fingerprint to trust it."
         )
+    return 0
+
+
+def cmd_cert_export(args: argparse.Namespace) -> int:
+    from app.export.certificates import fingerprint_sha256
+
+    with _exports(args) as ex:
+        identity = ex.signing_identity()
+        _write(args.out, ex.certificate_pem())
+        print(f"Saved the certificate (SHA-256 {fingerprint_sha256(identity.cert)}) to {args.out}")
     return 0
 
 
