@@ -370,6 +370,13 @@ class Repository:
             )
         if old.superseded_by:
             raise InvalidState("This version has already been amended; amend the newest version.")
+        if self.db.execute(
+            "SELECT 1 FROM received WHERE kind = 'record' AND record_id = ?", (old.id,)
+        ):
+            raise InvalidState(
+                "This record was received from another Haven and is read-only here; return "
+                "it to its author to have it amended."
+            )
         now = _now()
         new_id = str(uuid.uuid4())
         with self.db.transaction() as conn:

@@ -33,7 +33,9 @@ def test_screening_reaches_dsl_read_only_with_provenance(trio: Any) -> None:
     assert prov.signer_name == "Example Academy teacher document signing"
     assert prov.signed_at
     assert "receive" in trio.dsl.actions(record.id)
-    # read-only: a received record cannot be amended into a local draft
+    # read-only: a received record cannot be amended here, nor relayed on as if written here
+    with pytest.raises(InvalidState, match="read-only"):
+        trio.dsl.haven.amend(record.id, "I would like to change it")
     with pytest.raises(InvalidState):
         trio.dsl.exchange.send_record(record.id, queue=False)
 
