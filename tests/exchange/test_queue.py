@@ -33,7 +33,7 @@ def test_queue_lists_every_kind_of_waiting_work(trio: Any) -> None:
     soon_child = dsl.add_child("Soon Example", "2010-03-03")
     soon = _episode(dsl, soon_child, "2026-11-22T10:00", "2026-11-22T15:00")
     # not due yet: returned this morning, 72 hours to go
-    later_child = dsl.add_child("Later Example", "2010-04-04")  # noqa: F841 - checked below
+    later_child = dsl.add_child("Later Example", "2010-04-04")
     _episode(dsl, later_child, "2026-11-24T20:00", "2026-11-25T08:00")
     # three episodes within three months: MASE
     repeat = dsl.add_child("Repeat Example", "2010-05-05")
