@@ -31,6 +31,8 @@ LATEST_TABLES = {
     "outbox_attempts",
     "search_index",
     "search_keys",
+    "received",
+    "subject_links",
 }
 
 
@@ -72,6 +74,12 @@ def build_at_version(path: Path, key: bytes, version: int) -> None:
                     "INSERT INTO search_index (kind, item_id, subject_id, body) VALUES"
                     " ('subject', 's1', 's1', 'Taylor Oldversion Tay C-2024-AAAAAA'),"
                     " ('record', 'r1', 's1', 'HVN-2024-BBBBBB')"
+                )
+            if version >= 3:
+                # Version 3's repository keyed every index row (search_keys).
+                tx.execute(
+                    "INSERT INTO search_keys (id, kind, item_id)"
+                    " SELECT rowid, kind, item_id FROM search_index"
                 )
     db.close()
     assert path.stat().st_size > 0
