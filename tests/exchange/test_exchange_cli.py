@@ -111,3 +111,78 @@ def test_relay_by_hand_carried_files(people: Any, tmp_path: Path) -> None:
     assert broken.returncode == 1
     assert "half.eml: refused:" in broken.stdout
     assert "damaged or incomplete" in broken.stdout
+
+
+def test_inbox_set_and_fetch_from_the_shell(people: Any, tmp_path: Path) -> None:
+    """`haven inbox set` keeps the server (password on stdin after the passphrase) and
+    `haven inbox fetch` imports from a real IMAP server over TLS on 127.0.0.1."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from imap_server import ImapTestServer
+
+    keyring.set_keyring(null.Keyring())
+    teacher = people(TEACHER, "teacher")
+    dsl = people(DSL, "dsl")
+    teacher.exports.set_recipient("dsl", mailbox=DSL.email, certificate_pem=dsl.identity.cert_pem)
+    dsl.exchange.trust(teacher.identity.cert_pem, "Sam")
+    record = teacher.shared("screening", teacher.add_child())
+    package = teacher.exchange.send_record(record.id, queue=False).message_bytes
+    teacher.lock()
+    dsl.lock()
+
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+
+    with ImapTestServer(context, {DSL.email: "mailbox secret"}) as server:
+        server.deliver(DSL.email, package)
+        server.deliver(DSL.email, b"From: x@example.org\r\nSubject: hello\r\n\r\nnot a package\r\n")
+        saved = haven(
+            "inbox", "set", "--profile-dir", dsl.folder, "--passphrase-stdin",
+            "--host", "127.0.0.1", "--port", str(server.port), "--user", DSL.email,
+            "--password-stdin", "--ca", tmp_path / "server.pem",
+            stdin=f"{PASSPHRASE}\nmailbox secret\n",
+        )  # fmt: skip
+        assert saved.returncode == 0, saved.stderr
+        fetched = run(dsl, "inbox", "fetch", "--json")
+        summary = json.loads(fetched.stdout)
+        assert summary["seen"] == 2
+        assert [r["status"] for r in summary["imported"]] == ["filed"]
+        assert [r["reason"] for r in summary["refused"]] == ["not-encrypted"]
+        assert fetched.returncode == 1  # something was refused: scripts notice
+        assert json.loads(run(dsl, "inbox", "fetch", "--json").stdout)["seen"] == 0
+        assert server.logins == [DSL.email, DSL.email]
+    queue = json.loads(run(dsl, "queue", "--json").stdout)
+    assert [e["record_id"] for e in queue["entries"] if e["kind"] == "awaiting-review"] == [
+        record.id
+    ]
