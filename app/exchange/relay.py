@@ -148,13 +148,7 @@ class Exchange:
             "kind": "record",
             "package_id": package_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sender": {
-                "name": info.name,
-                "role": info.role,
-                "agency": info.agency,
-                "email": info.email,
-                "certificate_sha256": fingerprint_sha256(identity.cert),
-            },
+            "sender": self._sender(identity.cert),
             "recipient": {
                 "mailbox": recipient.mailbox,
                 "certificate_sha256": fingerprint_sha256(their_cert),
@@ -220,6 +214,20 @@ class Exchange:
                 outbox_id=outbox_id,
             )
         return package
+
+    def _sender(self, cert: Any) -> dict[str, str]:
+        """Who the package is from, as this profile describes itself; the receiver trusts
+        only the certificate, which must be the one that signed the package."""
+        from app.export.certificates import fingerprint_sha256
+
+        info = self.haven.session.info
+        return {
+            "name": info.name,
+            "role": info.role,
+            "agency": info.agency,
+            "email": info.email,
+            "certificate_sha256": fingerprint_sha256(cert),
+        }
 
     def _episode_record_id(self, record: Record) -> str | None:
         if not record.episode_id:
@@ -616,13 +624,7 @@ class Exchange:
             "kind": "return",
             "package_id": package_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sender": {
-                "name": info.name,
-                "role": info.role,
-                "agency": info.agency,
-                "email": info.email,
-                "certificate_sha256": fingerprint_sha256(identity.cert),
-            },
+            "sender": self._sender(identity.cert),
             "recipient": {
                 "mailbox": pkg.sender_email,
                 "certificate_sha256": fingerprint_sha256(author_cert),
