@@ -19,7 +19,8 @@ Completion is refused while any error remains.
 
 Drafts save themselves (ui/form/autosave.py). Completed records open read-only: every
 input stays focusable and readable but cannot change; "Amend" asks why and opens the new
-version (SPEC 3). Nothing here logs or titles a window with anything but the record's
+version (SPEC 3); a record received from another Haven says where it came from and is
+never amended here. Nothing here logs or titles a window with anything but the record's
 opaque reference.
 """
 
@@ -89,6 +90,8 @@ from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
 from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget, create_item_widget
 from ui.form.outcome_panel import OutcomePanel
+from ui.received import provenance_text, received_from
+from ui.send_to_dsl import send_to_dsl_button
 from ui.theme import error_palette, heading
 
 CHECK_PAGE = -1
@@ -309,6 +312,7 @@ class FormView(QWidget):
     export_requested = Signal(str)
     """Asks the window to open a record in a fresh view (after an amendment: the new
     version, which this view already shows if nobody does)."""
+    send_to_dsl_requested = Signal(str)
 
     def __init__(
         self,
@@ -385,6 +389,11 @@ class FormView(QWidget):
         assert isinstance(banner_layout, QHBoxLayout)
         banner_layout.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignTop)
         banner_layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.send_dsl_button = send_to_dsl_button(self.record_banner)
+        self.send_dsl_button.clicked.connect(
+            lambda: self.send_to_dsl_requested.emit(self.record.id)
+        )
+        banner_layout.addWidget(self.send_dsl_button, 0, Qt.AlignmentFlag.AlignTop)
         root.addWidget(self.record_banner)
 
         body = QHBoxLayout()
@@ -600,16 +609,20 @@ class FormView(QWidget):
         if not record.is_draft:
             when = local_date_time(record.completed_at or record.updated_at)
             text = f"This record was completed on {when} and is locked."
+            # A record received from another Haven is read-only here: never amended.
+            received = received_from(self.haven, record.id)
             if record.superseded_by:
                 text += " It has been replaced by a newer version."
+            elif received is not None:
+                text = f"{provenance_text(received)} It is read-only here and cannot be amended."
             else:
                 text += " To change it, amend it: Haven keeps this version and records why."
             banner.setText(text)
-            self.amend_button.setVisible(not record.superseded_by)
+            self.amend_button.setVisible(not record.superseded_by and received is None)
             # A sharing decision is what permits exports; it is not itself exported.
-            self.export_button.setVisible(
-                not record.superseded_by and self.form.permits_export is None
-            )
+            exportable = not record.superseded_by and self.form.permits_export is None
+            self.export_button.setVisible(exportable)
+            self.send_dsl_button.setVisible(exportable and received is None)
             self.record_banner.setAccessibleName(text)
             self.record_banner.setVisible(True)
         elif record.amend_reason:
@@ -619,6 +632,7 @@ class FormView(QWidget):
             )
             self.amend_button.setVisible(False)
             self.export_button.setVisible(False)
+            self.send_dsl_button.setVisible(False)
             self.record_banner.setVisible(True)
         else:
             self.record_banner.setVisible(False)
@@ -1329,7 +1343,8 @@ class FormView(QWidget):
             chain.append(button)
         if self.outcome_scroll.isVisible() or self.form.outcomes:
             chain.extend(_focus_chain(self.outcome_panel))
-        head = [self.amend_button, self.export_button] if not self.record.is_draft else []
+        banner = [self.amend_button, self.export_button, self.send_dsl_button]
+        head = banner if not self.record.is_draft else []
         chain = head + chain
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)

@@ -17,14 +17,15 @@ is opened. What the window expects of it:
 - `clear()` (optional) - stop autosaving and drop record text; called before the view is
   destroyed on lock;
 - signals `closed()`, `completed(str record_id)` and (optional) `amended(str new_id)`
-  when the view now shows a new version.
+  when the view now shows a new version; (optional) `export_requested(str)` and
+  `send_to_dsl_requested(str)` from the completed-record banner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -53,10 +55,16 @@ from ui.export_dialog import ExportDialog
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
+from ui.received import ReceivedImporter, exchange_for
+from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
 from ui.theme import heading, set_high_contrast, training_banner
 from ui.unlock import UnlockScreen, Wait, qt_wait
-from ui.workers import wait_for_all
+from ui.workers import run_task, wait_for_all
+
+if TYPE_CHECKING:
+    from app.exchange.relay import Exchange
+    from ui.queue_view import QueueView
 
 APP_TITLE = "Haven"
 FORM_VIEW_MISSING = (
@@ -170,7 +178,10 @@ class MainWindow(QMainWindow):
         self.unlock_screen: UnlockScreen | None = None
         self.chronology: ChronologyView | None = None
         self.my_work: MyWorkView | None = None
+        self.queue_view: QueueView | None = None
         self.form_view: QWidget | None = None
+        self._exchange: Exchange | None = None
+        self._count_generation = 0  # a count older than the newest one is dropped
         self.view_name = "children"
         self.subject_id: str | None = None
         self.record_id: str | None = None
@@ -178,7 +189,12 @@ class MainWindow(QMainWindow):
         # Sharing-decision drafts started from Export: decision id -> the record to export
         # once the decision is completed (Appendix 13: the decision comes first).
         self._pending_exports: dict[str, str] = {}
+        # The same for decisions started from "Send to my DSL": back to that dialog.
+        self._pending_sends: dict[str, str] = {}
         self.outbox_sender = OutboxSender()
+        self.importer = ReceivedImporter(self)
+        self.importer.store_changed.connect(self._store_changed)
+        self.importer.running_changed.connect(self._importing)
 
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
@@ -202,6 +218,8 @@ class MainWindow(QMainWindow):
         self.new_child_action = QAction("&New child…", self)
         self.new_child_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_child_action.triggered.connect(self.new_child)
+        self.import_action = QAction("&Import received records…", self)
+        self.import_action.triggered.connect(self.import_received)
         self.settings_action = QAction("Se&ttings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(lambda: self.open_settings())
@@ -213,6 +231,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         for action in (
             self.new_child_action,
+            self.import_action,
             self.settings_action,
             self.lock_action,
             self.quit_action,
@@ -229,8 +248,25 @@ class MainWindow(QMainWindow):
         self.my_work_action = QAction("&My work", self)
         self.my_work_action.setShortcut(QKeySequence("Ctrl+2"))
         self.my_work_action.triggered.connect(self.show_my_work)
-        for action in (self.search_action, self.children_action, self.my_work_action):
+        self.queue_action = QAction("&Queue", self)
+        self.queue_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.queue_action.triggered.connect(self.show_queue)
+        for action in (
+            self.search_action,
+            self.children_action,
+            self.my_work_action,
+            self.queue_action,
+        ):
             go_menu.addAction(action)
+
+        # "Queue: N waiting", always in sight while unlocked; choosing it opens the Queue.
+        self.queue_button = QPushButton("Queue", self)
+        self.queue_button.setObjectName("queueCountButton")
+        self.queue_button.setFlat(True)
+        self.queue_button.setAccessibleName("Queue")
+        self.queue_button.setAccessibleDescription("Open the Queue (Control 3).")
+        self.queue_button.clicked.connect(self.show_queue)
+        self.statusBar().addPermanentWidget(self.queue_button)
 
         view_menu = bar.addMenu("&View")
         self.contrast_action = QAction("&High contrast", self)
@@ -248,8 +284,13 @@ class MainWindow(QMainWindow):
             self.search_action,
             self.children_action,
             self.my_work_action,
+            self.import_action,
+            self.queue_action,
         ):
             action.setEnabled(unlocked)
+        self.queue_button.setVisible(unlocked)
+        if not unlocked:
+            self._show_waiting(None)
 
     def _toggle_contrast(self, on: bool) -> None:
         app = QApplication.instance()
@@ -322,6 +363,7 @@ class MainWindow(QMainWindow):
             panel.list.setFocus()
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
+        self._update_queue_count()
         self.unlocked.emit()
 
     def _restore(self, position: Position) -> None:
@@ -331,6 +373,8 @@ class MainWindow(QMainWindow):
             self.open_record(position.record_id, position=position)
         elif position.view == "my_work":
             self.show_my_work()
+        elif position.view == "queue":
+            self.show_queue()
         elif position.subject_id:
             self.show_child(position.subject_id)
             if self.chronology is not None:
@@ -383,7 +427,9 @@ class MainWindow(QMainWindow):
         self.workspace = None
         self.chronology = None
         self.my_work = None
+        self.queue_view = None
         self.form_view = None
+        self._exchange = None
         self.haven = None
         self.session = None
         self.statusBar().clearMessage()
@@ -434,7 +480,8 @@ class MainWindow(QMainWindow):
             return
         self._drop(self.chronology)
         self._drop(self.my_work)
-        self.my_work = None
+        self._drop(self.queue_view)
+        self.my_work = self.queue_view = None
         self.chronology = view
         view.open_record.connect(self.open_record)
         view.start_form.connect(self.start_form)
@@ -451,7 +498,8 @@ class MainWindow(QMainWindow):
         self._close_form_view()
         self._drop(self.my_work)
         self._drop(self.chronology)
-        self.chronology = None
+        self._drop(self.queue_view)
+        self.chronology = self.queue_view = None
         view = MyWorkView(haven, self.workspace.views)
         view.open_record.connect(self.open_record)
         view.send_requested.connect(self.send_outbox_requested)
@@ -459,6 +507,30 @@ class MainWindow(QMainWindow):
         self._set_view(view, "my_work")
         self._update_title("My work")
         view.drafts.setFocus()
+
+    def show_queue(self) -> None:
+        """Everything waiting on someone (ui.queue_view), in the workspace like My work."""
+        if self.haven is None or self.workspace is None:
+            return
+        from ui.queue_view import QueueView
+
+        self._close_form_view()
+        for old in (self.queue_view, self.my_work, self.chronology):
+            self._drop(old)
+        self.chronology = self.my_work = self.queue_view = None
+        try:
+            view = QueueView(self.exchange(), self.workspace.views)
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return
+        view.open_record.connect(self.open_record)
+        view.open_child.connect(self.show_child)
+        view.counted.connect(self._queue_counted)
+        view.changed.connect(lambda: self._store_changed(queue_too=False))
+        self.queue_view = view
+        self._set_view(view, "queue")
+        self._update_title("Queue")
+        view.tree.setFocus()
 
     def focus_search(self) -> None:
         if self.workspace is not None:
@@ -536,6 +608,7 @@ class MainWindow(QMainWindow):
         _connect(view, "completed", self._form_completed)
         _connect(view, "amended", self._form_amended)
         _connect(view, "export_requested", self.export_record)
+        _connect(view, "send_to_dsl_requested", self.send_to_dsl)
         self._set_view(view, "record")
         self._update_title(record.ref)
         view.setFocus()
@@ -571,6 +644,10 @@ class MainWindow(QMainWindow):
             # The sharing decision started from Export is done: back to Export (after the
             # form view has finished handling its own completion).
             QTimer.singleShot(0, lambda: self.export_record(waiting))
+        sending = self._pending_sends.pop(str(record_id), None) if record_id else None
+        if sending is not None:
+            QTimer.singleShot(0, lambda: self.send_to_dsl(sending))
+        self._update_queue_count()
 
     # ---- exports, settings and the outbox ---------------------------------------------
 
@@ -609,11 +686,16 @@ class MainWindow(QMainWindow):
             "Complete the information-sharing decision; Export continues when it is completed."
         )
 
-    def _refresh_views(self) -> None:
+    def _refresh_views(self, *, queue_too: bool = True) -> None:
         if self.chronology is not None and shiboken6.isValid(self.chronology):
             self.chronology.refresh()
         if self.my_work is not None and shiboken6.isValid(self.my_work):
             self.my_work.refresh()
+        queue = self.queue_view
+        if queue_too and queue is not None and shiboken6.isValid(queue):
+            queue.refresh()  # says the new count itself
+        else:
+            self._update_queue_count()
 
     def open_settings(
         self, tab: str | None = None, *, parent: QWidget | None = None
@@ -648,6 +730,97 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self._refresh_views()
 
+    # ---- Haven to Haven: sending to the DSL, importing, the queue ------------------------
+
+    def exchange(self) -> Exchange:
+        """The Haven-to-Haven use cases over the open profile (made when first needed)."""
+        haven = self.haven
+        if haven is None:
+            raise RuntimeError("no open profile")
+        if self._exchange is None or self._exchange.haven is not haven:
+            self._exchange = exchange_for(haven)
+        return self._exchange
+
+    def send_to_dsl(self, record_id: str) -> SendToDslDialog | None:
+        """The form view's "Send to my DSL…": the sharing decision first, then queue it."""
+        if self.haven is None or self.workspace is None:
+            return None
+        try:
+            dialog = SendToDslDialog(
+                self.haven, record_id, self.workspace, exchange=self.exchange()
+            )
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.decision_started.connect(self._send_decision_started)
+        dialog.queued.connect(lambda _rid: self._refresh_views())
+        dialog.send_now_requested.connect(lambda: self.send_outbox_requested.emit(""))
+        dialog.settings_requested.connect(lambda tab: self._settings_for_send(dialog, str(tab)))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        return dialog
+
+    def _settings_for_send(self, dialog: SendToDslDialog, tab: str) -> None:
+        if not shiboken6.isValid(dialog):
+            return
+        settings = self.open_settings(tab, parent=dialog)
+        if settings is not None:
+            settings.finished.connect(
+                lambda _r: dialog.refresh() if shiboken6.isValid(dialog) else None
+            )
+
+    def _send_decision_started(self, record_id: str, decision_id: str) -> None:
+        self._pending_sends[decision_id] = record_id
+        self.open_record(decision_id)
+        self.statusBar().showMessage(
+            "Complete the information-sharing decision; sending to your DSL continues when "
+            "it is completed."
+        )
+
+    def import_received(self) -> None:
+        """File, Import received records (ui.received.ReceivedImporter does the work)."""
+        if self.haven is not None and self.workspace is not None:
+            self.importer.choose_and_import(self.exchange(), self.workspace)
+
+    def _importing(self, running: bool) -> None:
+        self.import_action.setEnabled(not running and self.session is not None)
+        if running:
+            self.statusBar().showMessage("Importing received records…")
+        elif self.session is not None:
+            self.statusBar().clearMessage()
+
+    def _store_changed(self, *, queue_too: bool = True) -> None:
+        """Records or children arrived (an import, a child confirmed): refresh every list."""
+        if self.workspace is not None:
+            self.workspace.children_panel.refresh()
+        self._refresh_views(queue_too=queue_too)
+
+    def _update_queue_count(self) -> None:
+        """Count what is waiting off the UI thread (the queue reads the whole store)."""
+        if self.haven is None or self.workspace is None:
+            return
+        from ui.queue_view import waiting_count
+
+        self._count_generation += 1
+        generation = self._count_generation
+
+        def counted(total: object) -> None:
+            if generation == self._count_generation:
+                self._show_waiting(total)
+
+        run_task(waiting_count, self.exchange(), context=self.workspace, on_success=counted)
+
+    def _queue_counted(self, total: int) -> None:
+        self._count_generation += 1  # the view's own count is the newest
+        self._show_waiting(total)
+
+    def _show_waiting(self, total: object) -> None:
+        text = f"Queue: {total} waiting" if isinstance(total, int) else "Queue"
+        self.queue_button.setText(text)
+        self.queue_button.setAccessibleName(text)
+
     # ---- closing --------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -666,7 +839,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _connect(view: QWidget, name: str, slot: Callable[..., None]) -> None:
+def _connect(view: QWidget, name: str, slot: Callable[..., object]) -> None:
     signal = getattr(view, name, None)
     if signal is not None and hasattr(signal, "connect"):
         signal.connect(slot)

@@ -38,6 +38,7 @@ from app.errors import (
     ImportRefused,
     InvalidState,
     NotFound,
+    TrainingProfileCannotSend,
 )
 from app.exchange import format as fmt
 from app.exchange.trust import (
@@ -566,13 +567,9 @@ class Exchange:
             if _name_key(s.name) == wanted and (s.dob or None) == details.dob
         ]
 
-    def file_held(self, received_id: str, child: str) -> ImportResult:
-        """File a held package: `child` is a child's id or reference, or "new"."""
-        held = self.received.get(received_id)
-        if held.state != "awaiting-child":
-            raise InvalidState("That package has already been filed.")
+    def _held_details(self, received_id: str) -> tuple[dict[str, Any], ChildDetails]:
         payload = self.received.payload(received_id)
-        kid = payload["exchange"]["record"]["child"]
+        kid = _mapping(_mapping(_mapping(payload.get("exchange")).get("record")).get("child"))
         details = ChildDetails(
             name=str(kid.get("name") or ""),
             known_as=str(kid.get("known_as") or ""),
@@ -580,6 +577,18 @@ class Exchange:
             gender=str(kid.get("gender") or ""),
             local_authority=str(kid.get("local_authority") or ""),
         )
+        return payload, details
+
+    def candidates_for(self, received_id: str) -> list[Subject]:
+        """Children here a held package may be about (same name and date of birth)."""
+        return self._same_child(self._held_details(received_id)[1])
+
+    def file_held(self, received_id: str, child: str) -> ImportResult:
+        """File a held package: `child` is a child's id or reference, or "new"."""
+        held = self.received.get(received_id)
+        if held.state != "awaiting-child":
+            raise InvalidState("That package has already been filed.")
+        payload, details = self._held_details(received_id)
         prov = Provenance(**{k: getattr(held, k) for k in Provenance.__dataclass_fields__})
         return self._file(prov, payload, self.received.pdf(received_id), details, child)
 
@@ -612,6 +621,8 @@ class Exchange:
 
         if not reason.strip():
             raise InvalidState("Say why the record is being returned, so its author can amend it.")
+        if queue and self.haven.training:
+            raise TrainingProfileCannotSend()
         pkg = self._received_for(record_id)
         record = self.haven.record(record_id)
         author_cert = parse_certificate(pkg.signer_certificate)
@@ -658,10 +669,6 @@ class Exchange:
             encrypted=True,
         )
         if queue:
-            if self.haven.training:
-                from app.errors import TrainingProfileCannotSend
-
-                raise TrainingProfileCannotSend()
             item = self.repo.enqueue(
                 self.haven.actor,
                 None,

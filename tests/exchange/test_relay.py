@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -191,3 +192,26 @@ def test_youth_worker_episode_and_interview_reach_the_dsl(trio: Any) -> None:
     assert episodes[0].record_id == episode_record.id
     assert episodes[0].missing_from == example("missing-episode")["missing_from"]
     assert episodes[0].interviewed_at  # the interview closed the 72-hour flag here too
+
+
+def test_held_package_offers_its_candidates_again_later(trio: Any) -> None:
+    local = trio.dsl.add_child()
+    record = trio.teacher.shared("screening", trio.teacher.add_child())
+    held = trio.dsl.exchange.import_message(_send(trio.teacher, record))
+    assert [c.id for c in trio.dsl.exchange.candidates_for(held.received.id)] == [local.id]
+    trio.dsl.exchange.file_held(held.received.id, local.id)
+    with pytest.raises(InvalidState):
+        trio.dsl.exchange.file_held(held.received.id, "new")
+
+
+def test_a_training_profile_cannot_queue_a_return_and_nothing_changes(trio: Any) -> None:
+    from app.errors import TrainingProfileCannotSend
+
+    record = trio.teacher.shared("screening", trio.teacher.add_child())
+    trio.dsl.exchange.import_message(_send(trio.teacher, record))
+    # the same DSL, as if its profile were a training one
+    trio.dsl.session.meta = dataclasses.replace(trio.dsl.session.meta, training=True)
+    with pytest.raises(TrainingProfileCannotSend):
+        trio.dsl.exchange.return_to_author(record.id, "Please amend")
+    assert trio.dsl.exchange.provenance(record.id).state == "awaiting-review"
+    assert trio.dsl.haven.repo.list_outbox() == []
