@@ -249,7 +249,14 @@ class Exchange:
         Raises ImportRefused (nothing stored; the refusal is audited by its reason).
         """
         try:
-            return self._import(data, child)
+            try:
+                return self._import(data, child)
+            except (ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+                # Parsing untrusted bytes: whatever a library raises on input it cannot
+                # read is a refusal, never a crash (that would also block an IMAP inbox).
+                raise fmt.refused(
+                    "malformed", "The package is damaged or not in the form Haven expects."
+                ) from exc
         except ImportRefused as exc:
             self.received.refused(self.haven.actor, exc.reason)
             raise
@@ -352,7 +359,7 @@ class Exchange:
         base = dict(
             id=str(uuid.uuid4()),
             package_id=package_id,
-            message_id=fmt.text(message.get("Message-ID", ""), "Message-ID", required=False),
+            message_id=_message_id(message),
             kind=kind,
             origin_subject_id="",
             version=1,
@@ -734,6 +741,15 @@ def _amended(exchange: Exchange, record: Record) -> bool:
 def _name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     return " ".join(folded.split())
+
+
+def _message_id(message: Any) -> str:
+    """The outer Message-ID (clear, unsigned): a damaged one refuses the package."""
+    try:
+        value = message.get("Message-ID", "")
+        return fmt.text(str(value or ""), "Message-ID", required=False)
+    except (ValueError, IndexError, TypeError, AttributeError) as exc:
+        raise fmt.refused("malformed", "The package's Message-ID header is damaged.") from exc
 
 
 def _mapping(value: object) -> dict[str, Any]:

@@ -179,6 +179,15 @@ def _signer_certificate(signer_info: Any, certificates: list[x509.Certificate]) 
 
 
 def _check_signature(signer_info: Any, signer: x509.Certificate, content: bytes) -> None:
+    try:
+        _verify(signer_info, signer, content)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        # A crafted SignerInfo (unknown algorithm, empty attribute) is refused like any
+        # other bad signature; it must never escape as a crash before the trust check.
+        raise _bad_signature() from exc
+
+
+def _verify(signer_info: Any, signer: x509.Certificate, content: bytes) -> None:
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
     if digest_name not in _DIGESTS:
         raise _bad_signature()
@@ -218,11 +227,14 @@ def _check_signature(signer_info: Any, signer: x509.Certificate, content: bytes)
 
 
 def _signing_time(signer_info: Any) -> datetime | None:
-    for attr in signer_info["signed_attrs"]:
-        if attr["type"].native == "signing_time":
-            value = attr["values"][0].native
-            if isinstance(value, datetime):
-                return value.astimezone(UTC)
+    try:
+        for attr in signer_info["signed_attrs"]:
+            if attr["type"].native == "signing_time":
+                value = attr["values"][0].native
+                if isinstance(value, datetime):
+                    return value.astimezone(UTC)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
     return None
 
 
