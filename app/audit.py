@@ -52,6 +52,9 @@ ACTIONS = frozenset(
         "send",
         "send-failed",
         "purge",
+        "backup",
+        "restore",
+        "report",
         "settings-change",
     }
 )
