@@ -13,6 +13,7 @@ changed keychain falls back to the passphrase.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -249,6 +250,8 @@ def create_profile(
     validate_info(info)
     keys.check_passphrase_strength(passphrase)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        folder.chmod(0o700)  # mkdir's mode is filtered by the umask, and skipped if it existed
     profile_id = str(uuid.uuid4())
     data_key = keys.new_data_key()
     keyfile = keys.KeyFile(

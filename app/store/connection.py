@@ -14,6 +14,7 @@ Rules from SPEC.md section 3 and notes/security-anchors.md section 2:
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +130,25 @@ def _prove_key_read_only(sqlcipher3: Any, path: Path, key: bytes) -> None:
         conn.close()
 
 
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def owner_only(path: Path) -> None:
+    """Tighten a store (and its -wal/-shm) to owner-only, e.g. one an older Haven made 0644.
+
+    The file is encrypted either way; the mode keeps other local accounts from even
+    copying it for an offline attack on the passphrase. Best effort: on Windows chmod
+    only toggles read-only, and the folder's ACL is what protects it.
+    """
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if candidate.exists() and (candidate.stat().st_mode & 0o077):
+                os.chmod(candidate, FILE_MODE)
+        except OSError:
+            continue
+
+
 def open_database(path: Path, key: bytes, *, create: bool = False) -> EncryptedDatabase:
     """Open (or, with create=True and no file present, create) the encrypted database.
 
@@ -143,6 +163,11 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> EncryptedD
         raise FileNotFoundError(str(path))
     if not create:
         _prove_key_read_only(sqlcipher3, path, key)
+        owner_only(path)
+    else:
+        # Created empty and owner-only before SQLite sees it: SQLite treats an empty file
+        # as a new database and gives its -wal and -shm files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     mode = "rwc" if create else "rw"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
