@@ -29,7 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     profile_cmds.register(sub)
-    for module_name in ("app.cli.record_cmds", "app.cli.export_cmds", "app.cli.exchange_cmds"):
+    for module_name in (
+        "app.cli.record_cmds",
+        "app.cli.export_cmds",
+        "app.cli.exchange_cmds",
+        "app.cli.report_cmds",
+        "app.cli.retention_cmds",
+        "app.cli.backup_cmds",
+    ):
         module = _optional(module_name)
         if module is not None:
             module.register(sub)
