@@ -47,6 +47,7 @@ from app.errors import HavenError
 from app.profile import Session
 from app.service import Haven
 from ui import plain_text
+from ui.backup_dialog import BackupDialog
 from ui.children import ChildrenPanel, NewChildDialog
 from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
@@ -220,6 +221,8 @@ class MainWindow(QMainWindow):
         self.new_child_action.triggered.connect(self.new_child)
         self.import_action = QAction("&Import received records…", self)
         self.import_action.triggered.connect(self.import_received)
+        self.backup_action = QAction("&Back up this profile…", self)
+        self.backup_action.triggered.connect(self.open_backup)
         self.settings_action = QAction("Se&ttings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(lambda: self.open_settings())
@@ -233,6 +236,7 @@ class MainWindow(QMainWindow):
             self.new_child_action,
             self.import_action,
             self.settings_action,
+            self.backup_action,
             self.lock_action,
             self.quit_action,
         ):
@@ -286,6 +290,7 @@ class MainWindow(QMainWindow):
             self.my_work_action,
             self.import_action,
             self.queue_action,
+            self.backup_action,
         ):
             action.setEnabled(unlocked)
         self.queue_button.setVisible(unlocked)
@@ -729,6 +734,17 @@ class MainWindow(QMainWindow):
     def _outbox_sent(self, _report: object) -> None:
         self.statusBar().clearMessage()
         self._refresh_views()
+
+    def open_backup(self) -> BackupDialog | None:
+        """File > Back up: an encrypted copy of the profile under a backup passphrase."""
+        if self.session is None or self.workspace is None:
+            return None
+        dialog = BackupDialog(self.session, self.workspace)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        return dialog
 
     # ---- Haven to Haven: sending to the DSL, importing, the queue ------------------------
 

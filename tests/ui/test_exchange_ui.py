@@ -659,3 +659,19 @@ def test_menus_shortcut_and_accessible_names(
     assert not window.queue_button.isVisible()
     assert window.queue_button.text() == "Queue"
     assert window.queue_view is None
+
+
+def test_file_menu_backs_up_the_profile(
+    qtbot: QtBot, pair: Pair, window_for: Callable[[Person], MainWindow]
+) -> None:
+    from ui.backup_dialog import BackupDialog
+
+    window = window_for(pair.dsl)
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert window.backup_action in menus["&File"].actions()
+    window.backup_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.findChildren(BackupDialog)))
+    dialog = window.findChildren(BackupDialog)[0]
+    assert dialog.isVisible()
+    assert_all_named(dialog)
+    dialog.reject()
