@@ -57,6 +57,7 @@ from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
 from ui.received import ReceivedImporter, exchange_for
+from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
 from ui.theme import heading, set_high_contrast, training_banner
@@ -180,6 +181,7 @@ class MainWindow(QMainWindow):
         self.chronology: ChronologyView | None = None
         self.my_work: MyWorkView | None = None
         self.queue_view: QueueView | None = None
+        self.retention_notice: RetentionNotice | None = None
         self.form_view: QWidget | None = None
         self._exchange: Exchange | None = None
         self._count_generation = 0  # a count older than the newest one is dropped
@@ -353,6 +355,11 @@ class MainWindow(QMainWindow):
         panel = self.workspace.children_panel
         panel.child_selected.connect(self.show_child)
         panel.new_child_requested.connect(self.new_child)
+        # SPEC 3: a warning before the retention policy deletes anything; it lives in the
+        # workspace, so it goes with it on lock and is worked out again on unlock.
+        self.retention_notice = RetentionNotice(self.workspace)
+        self.workspace.layout().insertWidget(0, self.retention_notice)
+        self.retention_notice.load(haven)
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
         self._set_unlocked_actions(True)
@@ -433,6 +440,7 @@ class MainWindow(QMainWindow):
         self.chronology = None
         self.my_work = None
         self.queue_view = None
+        self.retention_notice = None
         self.form_view = None
         self._exchange = None
         self.haven = None
