@@ -34,6 +34,7 @@ from app.forms.dates import (
 )
 from app.service import ChronologyEntry, Haven
 from ui import plain_text
+from ui.risk_chart import install_in_chronology
 from ui.theme import error_palette, heading
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
@@ -198,6 +199,9 @@ class ChronologyView(QWidget):
         self.tree.itemActivated.connect(lambda _item, _col: self._open_current())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
+        # Appendix 15 "distance travelled": the child's category and indicators over time,
+        # with the MASE pack export (ui.risk_chart).
+        self.risk_panel = install_in_chronology(self, haven)
 
     # ---- content ------------------------------------------------------------------------
 

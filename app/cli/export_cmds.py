@@ -17,6 +17,7 @@ from app.cli.common import (
     read_json_file,
     stdin_line,
 )
+from app.cli.mase_cmds import add_mase_pack
 
 
 def _session_args(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pkg.add_argument("--recipient-cert", type=Path, help="recipient's S/MIME certificate (PEM)")
     pkg.add_argument("--queue", action="store_true", help="also place it in the outbox")
     pkg.set_defaults(func=cmd_export_package)
+    add_mase_pack(esub)
 
     cert = sub.add_parser("cert", help="the signing certificate")
     csub = cert.add_subparsers(dest="cert_command", required=True)
