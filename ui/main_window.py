@@ -57,6 +57,7 @@ from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
 from ui.received import ReceivedImporter, exchange_for
+from ui.report_dialog import ReportDialog
 from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
         self.new_child_action.triggered.connect(self.new_child)
         self.import_action = QAction("&Import received records…", self)
         self.import_action.triggered.connect(self.import_received)
+        self.lscb_action = QAction("LSCB &dataset report…", self)
+        self.lscb_action.triggered.connect(self.open_lscb_report)
         self.backup_action = QAction("&Back up this profile…", self)
         self.backup_action.triggered.connect(self.open_backup)
         self.settings_action = QAction("Se&ttings…", self)
@@ -237,6 +240,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.new_child_action,
             self.import_action,
+            self.lscb_action,
             self.settings_action,
             self.backup_action,
             self.lock_action,
@@ -293,6 +297,7 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.queue_action,
             self.backup_action,
+            self.lscb_action,
         ):
             action.setEnabled(unlocked)
         self.queue_button.setVisible(unlocked)
@@ -742,6 +747,25 @@ class MainWindow(QMainWindow):
     def _outbox_sent(self, _report: object) -> None:
         self.statusBar().clearMessage()
         self._refresh_views()
+
+    def open_lscb_report(self) -> ReportDialog | None:
+        """File > LSCB dataset report: the quarter's anonymised counts as CSV and PDF."""
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return None
+        try:
+            dialog = ReportDialog(haven, self.workspace)
+        except Exception as exc:  # noqa: BLE001 - the one error edge
+            show_error(self, exc)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(
+            lambda _path: self.statusBar().showMessage("LSCB dataset report saved")
+        )
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        dialog.activateWindow()
+        return dialog
 
     def open_backup(self) -> BackupDialog | None:
         """File > Back up: an encrypted copy of the profile under a backup passphrase."""

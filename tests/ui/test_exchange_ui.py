@@ -675,3 +675,19 @@ def test_file_menu_backs_up_the_profile(
     assert dialog.isVisible()
     assert_all_named(dialog)
     dialog.reject()
+
+
+def test_file_menu_opens_the_lscb_dataset_report(
+    qtbot: QtBot, pair: Pair, window_for: Callable[[Person], MainWindow]
+) -> None:
+    from ui.report_dialog import ReportDialog
+
+    window = window_for(pair.dsl)
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert window.lscb_action in menus["&File"].actions()
+    window.lscb_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.findChildren(ReportDialog)))
+    dialog = window.findChildren(ReportDialog)[0]
+    assert dialog.isVisible()
+    assert_all_named(dialog)
+    dialog.reject()
