@@ -61,7 +61,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from app import __version__, keys
-from app.errors import HavenError, ProfileError, ProfileExists, StoreLocked, WrongPassphrase
+from app.errors import (  # noqa: F401 - raised here, defined with the others
+    BackupCancelled,
+    BackupDamaged,
+    BackupError,
+    BackupWrongPassphrase,
+    HavenError,
+    ProfileError,
+    ProfileExists,
+    StoreLocked,
+    WrongPassphrase,
+)
 from app.profile import (
     META_NAME,
     PROFILE_FORMAT,
@@ -93,37 +103,6 @@ _KDF_PARALLELISM = (1, 16)
 
 Progress = Callable[[int, str], None]
 Cancelled = Callable[[], bool]
-
-
-class BackupWrongPassphrase(WrongPassphrase):
-    """The passphrase does not open this backup; nothing was written anywhere."""
-
-    user_message = "That backup passphrase is not right; nothing was written."
-
-
-class BackupDamaged(HavenError):
-    """The file is not a Haven backup, or it was truncated or changed after it was made.
-
-    Refused before anything is written, whatever the passphrase.
-    """
-
-    user_message = (
-        "This backup file is damaged or incomplete (it may have been cut short or changed "
-        "while being copied), so Haven refused it. Nothing was written."
-    )
-
-
-class BackupError(HavenError):
-    """The backup file could not be written (disk full, folder gone, no permission).
-
-    The previous file of that name, if any, is unchanged and no partial file is left.
-    """
-
-
-class BackupCancelled(HavenError):
-    """The user stopped the backup; no backup file was written."""
-
-    user_message = "The backup was cancelled. No backup file was written."
 
 
 @dataclass(frozen=True)

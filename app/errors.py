@@ -169,3 +169,46 @@ class ImportRefused(HavenError):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class BackupWrongPassphrase(WrongPassphrase):
+    """The passphrase does not open this backup; nothing was written anywhere."""
+
+    user_message = "That backup passphrase is not right; nothing was written."
+
+
+class BackupDamaged(HavenError):
+    """The file is not a Haven backup, or it was truncated or changed after it was made.
+
+    Refused before anything is written, whatever the passphrase.
+    """
+
+    user_message = (
+        "This backup file is damaged or incomplete (it may have been cut short or changed "
+        "while being copied), so Haven refused it. Nothing was written."
+    )
+
+
+class BackupError(HavenError):
+    """The backup file could not be written (disk full, folder gone, no permission).
+
+    The previous file of that name, if any, is unchanged and no partial file is left.
+    """
+
+
+class BackupCancelled(HavenError):
+    """The user stopped the backup; no backup file was written."""
+
+    user_message = "The backup was cancelled. No backup file was written."
+
+
+class ReportPeriodError(HavenError):
+    """The quarter asked for is not one Haven can read (it must look like 2026Q3)."""
+
+    user_message = "Give the quarter as a year and a quarter number, for example 2026Q3."
+
+
+class RetentionPolicyError(HavenError):
+    """A retention policy file is unreadable or not in the expected form."""
+
+    user_message = "The retention policy file could not be read."

@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.directory import machine_config_dir, resources_dir
-from app.errors import HavenError
+from app.errors import (
+    HavenError,
+    RetentionPolicyError,
+)
 from app.store.purge_store import PurgeStore, RecordFacts, RetentionUnit
 
 if TYPE_CHECKING:
@@ -40,12 +43,6 @@ MAX_MONTHS = 1200
 
 Progress = Callable[[int, str], None]
 Cancelled = Callable[[], bool]
-
-
-class RetentionPolicyError(HavenError):
-    """A retention policy file is unreadable or not in the expected form."""
-
-    user_message = "The retention policy file could not be read."
 
 
 @dataclass(frozen=True)

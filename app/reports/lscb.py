@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from app.domain import MissingEpisode, Record, RecordFilter, Subject
-from app.errors import FormDefinitionError, HavenError
+from app.errors import (
+    FormDefinitionError,
+    ReportPeriodError,
+)
 from app.forms.dates import (
     add_months,
     age_on,
@@ -55,12 +58,6 @@ PeriodName = Literal["quarter", "year_to_date"]
 
 _QUARTER_RE = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*")
 _DONE_STATUSES = ("completed", "signed", "queued", "sent")
-
-
-class ReportPeriodError(HavenError):
-    """The quarter asked for is not one Haven can read (it must look like 2026Q3)."""
-
-    user_message = "Give the quarter as a year and a quarter number, for example 2026Q3."
 
 
 # ---- the data file ------------------------------------------------------------------------
