@@ -19,7 +19,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app ui tests
-	$(BIN)/mypy app
+	$(BIN)/mypy app ui
 	$(BIN)/lint-imports
 
 test: $(STAMP) lint

@@ -290,24 +290,28 @@ class BackupDialog(QDialog):
         self.error.clear_message()
         text = self.path.text().strip()
         if not text:
-            return self._problem("Choose where to save the backup.", self.path)
+            self._problem("Choose where to save the backup.", self.path)
+            return None
         path = with_suffix(Path(text).expanduser())
         if not path.parent.is_dir():
-            return self._problem(
+            self._problem(
                 "That folder does not exist. Choose a folder that does, for example with Choose.",
                 self.path,
             )
+            return None
         passphrase = self.passphrase.text()
         try:
             keys.check_passphrase_strength(passphrase)
         except WeakPassphrase as exc:
-            return self._problem(exc.message, self.passphrase)
+            self._problem(exc.message, self.passphrase)
+            return None
         if self.confirm.text() != passphrase:
             self.confirm.clear()
-            return self._problem(
+            self._problem(
                 "The two passphrases are not the same. Type the backup passphrase again.",
                 self.confirm,
             )
+            return None
         return BackupJob(path=path, passphrase=passphrase, kdf=self._kdf)
 
     def _problem(self, message: str, field: QWidget) -> None:

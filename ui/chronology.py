@@ -8,8 +8,6 @@ start any form, and start a return interview from a missing episode.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,15 +25,13 @@ from PySide6.QtWidgets import (
 from app.errors import HavenError, NotFound
 from app.forms.dates import (
     format_date,
-    format_datetime,
-    naive_local,
     parse_date,
-    parse_datetime,
 )
 from app.service import ChronologyEntry, Haven
 from ui import plain_text
-from ui.risk_chart import install_in_chronology
+from ui.risk_chart import RiskOverTimePanel
 from ui.theme import error_palette, heading
+from ui.times import when_text
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -48,22 +44,6 @@ STATUS_WORDS = {
     "missing": "Still missing",
     "returned": "Returned",
 }
-
-
-def when_text(when: str) -> str:
-    """A stored time in words, local time: answers hold local wall-clock times, the store
-    holds UTC stamps with a zone ("2026-11-29T01:10:12+00:00")."""
-    if "T" in when:
-        moment = parse_datetime(when)
-        if moment is None:
-            try:
-                moment = naive_local(datetime.fromisoformat(when))
-            except ValueError:
-                moment = None
-        if moment is not None:
-            return format_datetime(moment)
-    day = parse_date(when)
-    return format_date(day) if day is not None else plain_text(when, one_line=True)
 
 
 def badge_text(entry: ChronologyEntry) -> str:
@@ -198,14 +178,20 @@ class ChronologyView(QWidget):
         self.open_action.triggered.connect(self._open_current)
         self.tree.itemActivated.connect(lambda _item, _col: self._open_current())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
-        self.refresh()
         # Appendix 15 "distance travelled": the child's category and indicators over time,
-        # with the MASE pack export (ui.risk_chart).
-        self.risk_panel = install_in_chronology(self, haven)
+        # under the flags, with the MASE pack export (ui.risk_chart).
+        self.risk_panel = RiskOverTimePanel(haven, subject_id, self)
+        layout.insertWidget(layout.indexOf(self.flags) + 1, self.risk_panel)
+        QWidget.setTabOrder(self.flags, self.risk_panel.chart)
+        QWidget.setTabOrder(self.risk_panel.chart, self.risk_panel.export_button)
+        QWidget.setTabOrder(self.risk_panel.export_button, self.form_choice)
+        self.risk_panel.export_mase_pack.connect(lambda _subject_id: self.risk_panel.save_pack())
+        self.refresh()
 
     # ---- content ------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self.risk_panel.refresh()
         flags = self._haven.child_flags(self.subject_id)
         if flags:
             text = "Needs attention:\n" + "\n".join(

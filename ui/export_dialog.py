@@ -57,10 +57,10 @@ from app.export.atomic import write_atomic
 from app.exporting import Exports
 from app.service import Haven
 from ui import plain_text
-from ui.chronology import when_text
 from ui.clipboard import ClipboardGuard
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
+from ui.times import when_text
 from ui.workers import Task, run_task
 
 TRAINING_NEVER_SENDS = "Training profiles never send anything."

@@ -88,8 +88,9 @@ from ui.form.check_answers import CheckAnswersPage
 from ui.form.error_summary import ErrorSummary, ShownProblem
 from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
-from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget, create_item_widget
+from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
 from ui.form.outcome_panel import OutcomePanel
+from ui.form.widget_factory import create_item_widget
 from ui.received import provenance_text, received_from
 from ui.send_to_dsl import send_to_dsl_button
 from ui.theme import error_palette, heading

@@ -116,6 +116,7 @@ class Workspace(QWidget):
         super().__init__(parent)
         self.setObjectName("workspace")
         layout = QVBoxLayout(self)
+        self.outer_layout = layout
         layout.setContentsMargins(0, 0, 0, 0)
         if haven.training:
             layout.addWidget(training_banner(self))
@@ -363,7 +364,7 @@ class MainWindow(QMainWindow):
         # SPEC 3: a warning before the retention policy deletes anything; it lives in the
         # workspace, so it goes with it on lock and is worked out again on unlock.
         self.retention_notice = RetentionNotice(self.workspace)
-        self.workspace.layout().insertWidget(0, self.retention_notice)
+        self.workspace.outer_layout.insertWidget(0, self.retention_notice)
         self.retention_notice.load(haven)
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)

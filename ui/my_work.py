@@ -26,8 +26,8 @@ from app.domain import Record
 from app.errors import HavenError
 from app.service import Haven
 from ui import plain_text
-from ui.chronology import when_text
 from ui.theme import heading
+from ui.times import when_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 

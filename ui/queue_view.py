@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from app.exchange.queue import QUEUE_KINDS, DslQueue, QueueEntry, build_queue
 from ui import plain_text
-from ui.chronology import when_text
 from ui.errors import show_error
 from ui.received import ChildMatchDialog, DecisionDialog, held_candidates
 from ui.theme import heading
+from ui.times import when_text
 
 if TYPE_CHECKING:
     from app.exchange.relay import Exchange

@@ -43,9 +43,9 @@ from app.errors import HavenError, ImportRefused
 from app.forms.dates import format_date, parse_date
 from app.service import Haven
 from ui import plain_text
-from ui.chronology import when_text
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
+from ui.times import when_text
 from ui.workers import Task, run_task
 
 if TYPE_CHECKING:

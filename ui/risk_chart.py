@@ -12,8 +12,8 @@ indicator, ..."), the numbers are drawn on the bars (colour never carries meanin
 and the latest point is also shown as text. Colours for text and lines come from the
 palette, so the high-contrast theme applies.
 
-`install_in_chronology(view, haven)` puts the panel into a ChronologyView and keeps it up
-to date when the view refreshes, so the chronology needs one line to show it.
+The child's chronology (ui.chronology) holds the panel under its flags and refreshes it
+with itself.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from ui.theme import heading
 if TYPE_CHECKING:
     from app.exporting import Exports
     from app.service import Haven
-    from ui.chronology import ChronologyView
     from ui.workers import Task
 
 CHART_NAME = "Risk over time chart"
@@ -354,32 +353,3 @@ def run_mase_pack_export(
     pack = export_mase_pack(exports, subject_id, progress=fraction)
     write_atomic(target, pack.data)
     return target
-
-
-def install_in_chronology(
-    view: ChronologyView, haven: Haven, *, handle_export: bool = True
-) -> RiskOverTimePanel:
-    """Put the panel into a child's chronology, under the flags, and keep it current.
-
-    The view's `refresh` (called by the main window after every save, completion and
-    import) is wrapped so the chart is redrawn with it. With `handle_export` the button
-    asks for a file and saves the pack itself; otherwise connect `export_mase_pack`.
-    """
-    panel = RiskOverTimePanel(haven, view.subject_id, view)
-    layout = view.layout()
-    index = layout.indexOf(view.flags) if layout is not None else -1
-    if isinstance(layout, QVBoxLayout):
-        layout.insertWidget(index + 1, panel)
-    QWidget.setTabOrder(view.flags, panel.chart)
-    QWidget.setTabOrder(panel.chart, panel.export_button)
-    QWidget.setTabOrder(panel.export_button, view.form_choice)
-    refresh_view = view.refresh
-
-    def refresh() -> None:
-        refresh_view()
-        panel.refresh()
-
-    view.refresh = refresh  # type: ignore[method-assign]
-    if handle_export:
-        panel.export_mase_pack.connect(lambda _subject_id: panel.save_pack())
-    return panel

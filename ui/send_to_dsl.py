@@ -33,9 +33,9 @@ from app.errors import ExportError, HavenError, InvalidState
 from app.exporting import ExportedPackage, Exports
 from app.service import Haven
 from ui import plain_text
-from ui.chronology import when_text
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
+from ui.times import when_text
 from ui.workers import run_task
 
 if TYPE_CHECKING:

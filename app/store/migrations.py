@@ -7,12 +7,19 @@ never edited (tests build a database at every earlier version and upgrade it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from app.errors import StoreTooNew
 
-if TYPE_CHECKING:
-    from app.store.connection import EncryptedDatabase
+
+class EncryptedDatabase(Protocol):
+    """What migrating needs of app.store.connection.EncryptedDatabase (which runs the
+    migrations when it opens, so this module does not import it back)."""
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: children, records with their version chain, settings and the audit chain.

@@ -546,6 +546,8 @@ def test_send_to_my_dsl_queues_the_record_for_the_dsl(
     box = message_boxes()[0]
     assert "No mail server" in box.text()
     box.accept()
+    qtbot.waitUntil(lambda: not window.outbox_sender.sending, timeout=SLOW_MS)
+    assert message_boxes() == []  # said once, and nothing left open for the next test
 
 
 def test_send_to_my_dsl_records_the_sharing_decision_first_and_comes_back(

@@ -31,7 +31,7 @@ from app.profile import Session, create_profile
 from app.reports.risk_over_time import IndicatorCount, RiskPoint
 from app.service import Haven
 from ui.chronology import ChronologyView
-from ui.risk_chart import CHART_NAME, RiskChart, RiskOverTimePanel, install_in_chronology
+from ui.risk_chart import CHART_NAME, RiskChart, RiskOverTimePanel
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
 FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
@@ -172,11 +172,11 @@ def test_panel_lists_the_childs_points_and_its_button_asks_for_the_pack(
     assert asked.args == [desk.child.id]
 
 
-def test_installed_in_the_chronology_it_follows_the_views_refresh(qtbot: QtBot, desk: Desk) -> None:
+def test_in_the_chronology_it_follows_the_views_refresh(qtbot: QtBot, desk: Desk) -> None:
     desk.screening(screening_date="2026-03-12", final_category="2")
     view = ChronologyView(desk.haven, desk.child.id)
     qtbot.addWidget(view)
-    panel = install_in_chronology(view, desk.haven, handle_export=False)
+    panel = view.risk_panel
     view.show()
     qtbot.waitExposed(view)
 
@@ -204,7 +204,7 @@ def test_export_runs_in_the_background_and_saves_a_signed_pack(
     desk.screening(screening_date="2026-03-12", final_category="2")
     view = ChronologyView(desk.haven, desk.child.id)
     qtbot.addWidget(view)
-    panel = install_in_chronology(view, desk.haven)
+    panel = view.risk_panel
     view.show()
     qtbot.waitExposed(view)
     folder = tmp_path / "meeting"

@@ -13,7 +13,7 @@ and ignored by it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -36,7 +36,6 @@ from ui.form.item_widgets import (
     WARNING_COLOUR,
     ItemContext,
     ItemWidget,
-    create_item_widget,
     is_unanswered,
 )
 from ui.theme import scaled_font
@@ -77,7 +76,7 @@ class GroupEntry(QFrame):
         )
         self.widgets: dict[str, ItemWidget] = {}
         for sub in item.items:
-            widget = create_item_widget(sub, f"{editor.path}[{index}].{sub.id}", context, self)
+            widget = editor.make_widget(sub, f"{editor.path}[{index}].{sub.id}", context, self)
             self.widgets[sub.id] = widget
             layout.addWidget(widget)
         buttons = QHBoxLayout()
@@ -111,13 +110,27 @@ class GroupEntry(QFrame):
         self.error_label.setVisible(bool(message))
 
 
+MakeWidget = Callable[[Item, str, ItemContext, QWidget | None], ItemWidget]
+
+
 class GroupEditor(ItemWidget):
-    """``group``: add, edit (inline), remove and reorder entries of sub-items."""
+    """``group``: add, edit (inline), remove and reorder entries of sub-items.
+
+    `make_widget` builds each sub-item's widget; it is passed in (by
+    ui.form.widget_factory) so that this module and item_widgets do not import each other.
+    """
 
     def __init__(
-        self, item: Item, path: str, context: ItemContext, parent: QWidget | None = None
+        self,
+        item: Item,
+        path: str,
+        context: ItemContext,
+        parent: QWidget | None = None,
+        *,
+        make_widget: MakeWidget,
     ) -> None:
         super().__init__(item, path, context, parent)
+        self.make_widget = make_widget
         self._add_header()
         self._data: list[dict[str, Any]] = []
         self.entries: list[GroupEntry] = []

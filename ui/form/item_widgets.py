@@ -1,4 +1,4 @@
-"""One widget class per item type of forms/FORMAT.md, and `create_item_widget` to pick one.
+"""One widget class per item type of forms/FORMAT.md (ui.form.widget_factory picks one).
 
 GOV.UK question pattern for each item: the label (the question, bold), the hint (the
 item's help), any guidance panels, the error message, then the input. Widgets hold no
@@ -1059,22 +1059,6 @@ _WIDGETS: dict[str, type[ItemWidget]] = {
     "number": NumberWidget,
     "info": InfoWidget,
 }
-
-
-def create_item_widget(
-    item: Item, path: str, context: ItemContext, parent: QWidget | None = None
-) -> ItemWidget:
-    """The widget for an item's type (groups get a GroupEditor of the same widgets)."""
-    if item.type == "group":
-        from ui.form.group_editor import GroupEditor
-
-        return GroupEditor(item, path, context, parent)
-    if item.type == "choice":
-        kind: type[ItemWidget] = (
-            ComboChoiceWidget if len(item.options) > MAX_RADIOS else ChoiceWidget
-        )
-        return kind(item, path, context, parent)
-    return _WIDGETS[item.type](item, path, context, parent)
 
 
 def interactive_widgets(widgets: Sequence[ItemWidget]) -> list[QWidget]:

@@ -1,0 +1,35 @@
+"""`create_item_widget`: the widget for a form item's type (forms/FORMAT.md).
+
+Its own module because groups nest items: the group editor needs the factory for its
+sub-items and the factory needs the group editor, so the factory passes itself in and
+neither widget module imports the other (an import-linter contract forbids the cycle).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from app.forms.definitions import Item
+from ui.form.group_editor import GroupEditor
+from ui.form.item_widgets import (
+    _WIDGETS,
+    MAX_RADIOS,
+    ChoiceWidget,
+    ComboChoiceWidget,
+    ItemContext,
+    ItemWidget,
+)
+
+
+def create_item_widget(
+    item: Item, path: str, context: ItemContext, parent: QWidget | None = None
+) -> ItemWidget:
+    """The widget for an item's type (groups get a GroupEditor of the same widgets)."""
+    if item.type == "group":
+        return GroupEditor(item, path, context, parent, make_widget=create_item_widget)
+    if item.type == "choice":
+        kind: type[ItemWidget] = (
+            ComboChoiceWidget if len(item.options) > MAX_RADIOS else ChoiceWidget
+        )
+        return kind(item, path, context, parent)
+    return _WIDGETS[item.type](item, path, context, parent)
