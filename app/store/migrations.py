@@ -21,6 +21,7 @@ class EncryptedDatabase(Protocol):
 
     def transaction(self) -> AbstractContextManager[Any]: ...
 
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: children, records with their version chain, settings and the audit chain.
     (
