@@ -28,7 +28,7 @@ from typing import Any
 
 from app import audit
 from app.store.connection import EncryptedDatabase
-from app.store.repository import unindex_row
+from app.store.rows import unindex_row
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from app import audit
 from app.domain import ReceivedPackage
 from app.errors import InvalidState, NotFound
 from app.store.connection import EncryptedDatabase
-from app.store.repository import index_row, unindex_row, unique_ref, upsert_episode
+from app.store.rows import index_row, unindex_row, unique_ref, upsert_episode
 
 _COLUMNS = (
     "id, package_id, message_id, kind, state, record_id, origin_record_id, origin_subject_id,"

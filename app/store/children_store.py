@@ -1,0 +1,90 @@
+"""Children (subjects): add, change, read; each indexed for search and audited."""
+
+from __future__ import annotations
+
+import uuid
+
+from app import audit
+from app.domain import (
+    Subject,
+)
+from app.errors import NotFound
+from app.store.rows import (
+    _SUBJECT_COLUMNS,
+    _now,
+    _subject,
+    unique_ref,
+)
+from app.store.search_store import SearchStore
+
+
+class ChildrenStore(SearchStore):
+    """Children (subjects): add, change, read; each indexed for search and audited."""
+
+    def add_subject(
+        self,
+        actor: str,
+        name: str,
+        dob: str | None = None,
+        *,
+        known_as: str = "",
+        gender: str = "",
+        local_authority: str = "",
+    ) -> Subject:
+        now = _now()
+        subject_id = str(uuid.uuid4())
+        with self.db.transaction() as conn:
+            ref = unique_ref(conn, "subjects", "C")
+            conn.execute(
+                f"INSERT INTO subjects ({_SUBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (subject_id, ref, name, known_as, dob, gender, local_authority, now, now),
+            )
+            self._index(conn, "subject", subject_id, subject_id, f"{name} {known_as} {ref}")
+            audit.append(conn, actor, "child-create", None, ref)
+        return self.get_subject(subject_id)
+
+    def update_subject(self, actor: str, subject_id: str, **fields: str | None) -> Subject:
+        allowed = {"name", "known_as", "dob", "gender", "local_authority"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        current = self.get_subject(subject_id)
+        merged = {**{k: getattr(current, k) for k in allowed}, **fields}
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE subjects SET name = ?, known_as = ?, dob = ?, gender = ?,"
+                " local_authority = ?, updated_at = ? WHERE id = ?",
+                (
+                    merged["name"],
+                    merged["known_as"] or "",
+                    merged["dob"],
+                    merged["gender"] or "",
+                    merged["local_authority"] or "",
+                    _now(),
+                    subject_id,
+                ),
+            )
+            self._index(
+                conn,
+                "subject",
+                subject_id,
+                subject_id,
+                f"{merged['name']} {merged['known_as'] or ''} {current.ref}",
+            )
+            audit.append(conn, actor, "child-change", None, current.ref)
+        return self.get_subject(subject_id)
+
+    def get_subject(self, subject_id: str) -> Subject:
+        rows = self.db.execute(
+            f"SELECT {_SUBJECT_COLUMNS} FROM subjects WHERE id = ? OR ref = ?",
+            (subject_id, subject_id),
+        )
+        if not rows:
+            raise NotFound("There is no child with that id.")
+        return _subject(rows[0])
+
+    def list_subjects(self) -> list[Subject]:
+        rows = self.db.execute(
+            f"SELECT {_SUBJECT_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE"
+        )
+        return [_subject(r) for r in rows]
