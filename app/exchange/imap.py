@@ -227,7 +227,9 @@ def _talking(settings: ImapSettings, *, connected: bool = True) -> Iterator[None
 
 
 def _warn(settings: ImapSettings, exc: BaseException) -> None:
-    logger.warning("IMAP %s:%d failed (%s)", settings.host, settings.port, type(exc).__name__)
+    # Only where and what kind of failure: the exception's text may quote server lines.
+    kind = type(exc).__name__
+    logger.warning("IMAP %s:%d failed (%s)", settings.host, settings.port, kind)
 
 
 def _connect(settings: ImapSettings, context: ssl.SSLContext) -> imaplib.IMAP4:
