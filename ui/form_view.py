@@ -27,6 +27,7 @@ opaque reference.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,16 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -93,10 +103,20 @@ from ui.form.outcome_panel import OutcomePanel
 from ui.form.widget_factory import create_item_widget
 from ui.received import provenance_text, received_from
 from ui.send_to_dsl import send_to_dsl_button
+from ui.shortcuts_help import FORM_SHORTCUTS, keys_text
 from ui.theme import error_palette, heading
+from ui.widgets.focus_ring import install_focus_ring
 
 CHECK_PAGE = -1
 """`_current` when the check-your-answers page is shown."""
+
+NAV_CHARS = 24
+"""Width of the sections list, in digits of the current font (its titles wrap)."""
+OUTCOME_CHARS = 30
+"""Width of the suggestions panel, in digits of the current font."""
+QUESTION_SHARE = 0.6
+"""The question column keeps at least this share of the view's width: a side panel the
+user has not asked for folds away first (a 1366 x 768 school laptop, issue 14)."""
 
 CONTINUE_AGAIN = (
     "This record is saved as a draft. You can fix these now, or press Continue again to "
@@ -341,9 +361,12 @@ class FormView(QWidget):
         self._editing_marked = False
         self._nav_rows: list[int] = []
         self.recovered_at: str | None = None
+        self._sections_choice: bool | None = None
+        self._suggestions_choice: bool | None = None
         self.autosaver = Autosaver(self._save, self)
         self.autosaver.saved.connect(self._after_save)
         self.autosaver.failed.connect(self._save_failed)
+        install_focus_ring()
         self._build_chrome()
         self._install_shortcuts()
         app = QApplication.instance()
@@ -366,10 +389,31 @@ class FormView(QWidget):
         self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.saved_label)
         root.addLayout(top)
+        toggles = QHBoxLayout()
         self.status_label = QLabel(self)
         self.status_label.setObjectName("recordStatus")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
-        root.addWidget(self.status_label)
+        toggles.addWidget(self.status_label, 1)
+        self.sections_toggle = QPushButton("Hide sections", self)
+        self.sections_toggle.setObjectName("sectionsToggle")
+        self.sections_toggle.setFlat(True)
+        self.sections_toggle.setToolTip(
+            "Show or hide the list of sections (Control+Shift+S). Alt+Left and Alt+Right "
+            "move between sections either way."
+        )
+        self.sections_toggle.setAccessibleDescription(self.sections_toggle.toolTip())
+        self.sections_toggle.clicked.connect(lambda: self.set_sections_shown(None))
+        toggles.addWidget(self.sections_toggle)
+        self.suggestions_toggle = QPushButton("Hide suggestions", self)
+        self.suggestions_toggle.setObjectName("suggestionsToggle")
+        self.suggestions_toggle.setFlat(True)
+        self.suggestions_toggle.setToolTip(
+            "Show or hide what Haven suggests from your answers (Control+Shift+G)."
+        )
+        self.suggestions_toggle.setAccessibleDescription(self.suggestions_toggle.toolTip())
+        self.suggestions_toggle.clicked.connect(lambda: self.set_suggestions_shown(None))
+        toggles.addWidget(self.suggestions_toggle)
+        root.addLayout(toggles)
 
         self.recovered_banner = self._banner("recoveredBanner", QColor("#1d70b8"))
         root.addWidget(self.recovered_banner)
@@ -398,11 +442,14 @@ class FormView(QWidget):
         root.addWidget(self.record_banner)
 
         body = QHBoxLayout()
-        nav_column = QVBoxLayout()
-        nav_label = QLabel("Sections", self)
+        self.nav_panel = QWidget(self)
+        self.nav_panel.setObjectName("sectionsPanel")
+        nav_column = QVBoxLayout(self.nav_panel)
+        nav_column.setContentsMargins(0, 0, 0, 0)
+        nav_label = QLabel("Sections", self.nav_panel)
         nav_label.setTextFormat(Qt.TextFormat.PlainText)
         nav_column.addWidget(nav_label)
-        self.nav = QListView(self)
+        self.nav = QListView(self.nav_panel)
         self.nav_model = SectionListModel(self.nav)
         self.nav.setModel(self.nav_model)
         self.nav.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -415,19 +462,22 @@ class FormView(QWidget):
         )
         self.nav.setWordWrap(True)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
-        width = self.fontMetrics().horizontalAdvance("0") * 26
-        self.nav.setMinimumWidth(width)
-        self.nav.setMaximumWidth(width + width // 2)
-        self.nav.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav_panel.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * NAV_CHARS)
+        self.nav.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         nav_label.setBuddy(self.nav)
         self.nav.clicked.connect(self._nav_chosen)
         self.nav.activated.connect(self._nav_chosen)
         nav_column.addWidget(self.nav)
-        body.addLayout(nav_column)
+        body.addWidget(self.nav_panel)
 
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
-        body.addWidget(self.stack, 3)
+        # The question column takes whatever the side panels leave (at least 60% of the
+        # view: see _fit_panels); its pages wrap rather than scroll sideways.
+        self.stack.setMinimumWidth(0)
+        self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        body.addWidget(self.stack, 1)
 
         self.check_page = CheckAnswersPage()
         self.check_page.change_requested.connect(self._change_from_check)
@@ -443,9 +493,9 @@ class FormView(QWidget):
         self.outcome_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.outcome_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.outcome_scroll.setWidget(self.outcome_panel)
-        self.outcome_scroll.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 28)
-        self.outcome_scroll.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 44)
-        body.addWidget(self.outcome_scroll, 2)
+        self.outcome_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.outcome_scroll.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * OUTCOME_CHARS)
+        body.addWidget(self.outcome_scroll)
         root.addLayout(body, 1)
 
         footer = QHBoxLayout()
@@ -522,22 +572,89 @@ class FormView(QWidget):
         area.setWidget(page)
         return area
 
+    # ==== side panels ========================================================================
+
+    def set_sections_shown(self, shown: bool | None) -> None:
+        """Show or hide the sections list (None: the other way round). The user's choice
+        holds from then on; until they make one, the list folds away when the question
+        column would get less than QUESTION_SHARE of the width."""
+        if shown is None:
+            shown = not self.nav_panel.isVisibleTo(self)
+        self._sections_choice = shown
+        self._fit_panels()
+        if not shown and self.nav.hasFocus():
+            self.focusNextChild()
+
+    def set_suggestions_shown(self, shown: bool | None) -> None:
+        """Show or hide what Haven suggests (None: the other way round); as for sections."""
+        if shown is None:
+            shown = not self.outcome_scroll.isVisibleTo(self)
+        self._suggestions_choice = shown
+        self._fit_panels()
+
+    def _fit_panels(self) -> None:
+        has_outcomes = bool(getattr(self, "form", None) and self.form.outcomes)
+        width = self.width()
+        spacing = self.style().pixelMetric(self.style().PixelMetric.PM_LayoutHorizontalSpacing)
+        budget = width * (1 - QUESTION_SHARE) - 2 * max(spacing, 6)
+        suggestions = has_outcomes and self._suggestions_choice is not False
+        if has_outcomes and self._suggestions_choice is None:
+            suggestions = self.outcome_scroll.width() <= budget
+        left = budget - (self.outcome_scroll.width() if suggestions else 0)
+        sections = self._sections_choice
+        if sections is None:
+            sections = self.nav_panel.width() <= left
+        changed = (
+            self.nav_panel.isVisibleTo(self) != sections
+            or self.outcome_scroll.isVisibleTo(self) != suggestions
+        )
+        self.nav_panel.setVisible(sections)
+        self.outcome_scroll.setVisible(suggestions)
+        self.suggestions_toggle.setVisible(has_outcomes)
+        for button, shown, noun in (
+            (self.sections_toggle, sections, "sections"),
+            (self.suggestions_toggle, suggestions, "suggestions"),
+        ):
+            button.setText(f"{'Hide' if shown else 'Show'} {noun}")
+            button.setAccessibleName(button.text())
+        if changed and hasattr(self, "record"):
+            self.fix_tab_order()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_panels()
+
     def _install_shortcuts(self) -> None:
-        bindings = [
-            ("Ctrl+PgDown", self.next_section),
-            ("Alt+Right", self.next_section),
-            ("Ctrl+PgUp", self.previous_section),
-            ("Alt+Left", self.previous_section),
-            ("Ctrl+S", self._save_shortcut),
-            ("Ctrl+Return", self._ctrl_enter),
-            ("Ctrl+Enter", self._ctrl_enter),
-        ]
+        """Bind ui.shortcuts_help.FORM_SHORTCUTS (the list Help > Keyboard shortcuts
+        shows) and name them in the buttons' tooltips."""
+        slots: dict[str, Callable[[], None]] = {
+            "next": self.next_section,
+            "previous": self.previous_section,
+            "continue": self._ctrl_enter,
+            "save": self._save_shortcut,
+            "sections": lambda: self.set_sections_shown(None),
+            "suggestions": lambda: self.set_suggestions_shown(None),
+        }
         self.shortcuts: list[QShortcut] = []
-        for keys, slot in bindings:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-            self.shortcuts.append(shortcut)
+        for binding in FORM_SHORTCUTS:
+            for keys in binding.keys:
+                shortcut = QShortcut(QKeySequence(keys), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slots[binding.name])
+                self.shortcuts.append(shortcut)
+        for button, name, words in (
+            (self.previous_button, "previous", "Previous section"),
+            (self.continue_button, "continue", "Check this section and continue"),
+            (self.sections_toggle, "sections", "Show or hide the list of sections"),
+            (self.suggestions_toggle, "suggestions", "Show or hide what Haven suggests"),
+            (self.check_page.complete_button, "continue", "Complete this record"),
+        ):
+            button.setToolTip(f"{words} ({keys_text(name)})")
+        self.continue_button.setToolTip(
+            f"{self.continue_button.toolTip()}. {keys_text('next')} goes to the next "
+            "section without stopping."
+        )
+        self.close_button.setToolTip("Save and close this record")
 
     # ==== loading a record ===============================================================
 
@@ -561,7 +678,7 @@ class FormView(QWidget):
         self.form_title.setText(plain_text(self.form.title, one_line=True))
         self.form_title.setAccessibleName(self.form_title.text())
         self._update_status()
-        self.outcome_scroll.setVisible(bool(self.form.outcomes))
+        self._fit_panels()
         self.outcome_panel.clear()
         self.check_button.setVisible(not self.read_only)
         self.delete_button.setVisible(not self.read_only)
@@ -771,7 +888,8 @@ class FormView(QWidget):
             else:
                 rows.append((text, text, False))
             self._nav_rows.append(index)
-        check = f"{len(self._visible) + 1}. Check your answers"
+        # Not numbered: "Section 3 of 8" counts sections, and this is not one.
+        check = "Check your answers"
         rows.append((check, check, False))
         self._nav_rows.append(CHECK_PAGE)
         self.nav_model.set_rows(rows)
@@ -1330,7 +1448,10 @@ class FormView(QWidget):
         Qt's default order is creation order, which is wrong once entries are added,
         messages appear or questions are shown later; this walks the layouts instead.
         """
-        chain: list[QWidget] = [self.nav]
+        toggles: list[QWidget] = [self.sections_toggle]
+        if self.suggestions_toggle.isVisibleTo(self):
+            toggles.append(self.suggestions_toggle)
+        chain: list[QWidget] = [self.nav] if self.nav_panel.isVisibleTo(self) else []
         current = self.stack.currentWidget()
         if current is not None:
             chain.extend(_focus_chain(current))
@@ -1342,11 +1463,11 @@ class FormView(QWidget):
             self.close_button,
         ):
             chain.append(button)
-        if self.outcome_scroll.isVisible() or self.form.outcomes:
+        if self.outcome_scroll.isVisibleTo(self):
             chain.extend(_focus_chain(self.outcome_panel))
         banner = [self.amend_button, self.export_button, self.send_dsl_button]
         head = banner if not self.record.is_draft else []
-        chain = head + chain
+        chain = toggles + head + chain
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

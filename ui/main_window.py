@@ -61,8 +61,10 @@ from ui.report_dialog import ReportDialog
 from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
+from ui.shortcuts_help import describe_shortcut
 from ui.theme import heading, set_high_contrast, training_banner
 from ui.unlock import UnlockScreen, Wait, qt_wait
+from ui.widgets.focus_ring import install_focus_ring
 from ui.workers import run_task, wait_for_all
 
 if TYPE_CHECKING:
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         self.importer.store_changed.connect(self._store_changed)
         self.importer.running_changed.connect(self._importing)
 
+        install_focus_ring()
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
         self.setCentralWidget(self.pages)
@@ -280,12 +283,30 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.queue_button)
 
         view_menu = bar.addMenu("&View")
+        self.children_list_action = QAction("&Children list", self)
+        self.children_list_action.setCheckable(True)
+        self.children_list_action.setChecked(True)
+        self.children_list_action.setShortcut(QKeySequence("F9"))
+        self.children_list_action.setToolTip(
+            "Show or hide the children list (F9). It folds away while a record is open, "
+            "so the questions keep the width."
+        )
+        self.children_list_action.toggled.connect(self._children_list_toggled)
+        view_menu.addAction(self.children_list_action)
         self.contrast_action = QAction("&High contrast", self)
         self.contrast_action.setCheckable(True)
         app = QApplication.instance()
         self.contrast_action.setChecked(bool(app and app.property("havenHighContrast")))
         self.contrast_action.toggled.connect(self._toggle_contrast)
         view_menu.addAction(self.contrast_action)
+
+        help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        for action in self.findChildren(QAction):
+            describe_shortcut(action)
 
     def _set_unlocked_actions(self, unlocked: bool) -> None:
         for action in (
@@ -299,6 +320,7 @@ class MainWindow(QMainWindow):
             self.queue_action,
             self.backup_action,
             self.lscb_action,
+            self.children_list_action,
         ):
             action.setEnabled(unlocked)
         self.queue_button.setVisible(unlocked)
@@ -466,6 +488,35 @@ class MainWindow(QMainWindow):
         self.workspace.views.addWidget(widget)
         self.workspace.views.setCurrentWidget(widget)
         self.view_name = name
+        # A record needs the width (at 1366 x 768 the list would leave the questions a
+        # third of the window): the list folds away while one is open, and comes back
+        # for every other view. F9 or Control+1 shows it again.
+        self._show_children_list(name != "record")
+
+    def _show_children_list(self, shown: bool) -> None:
+        self.children_list_action.setChecked(shown)  # toggles the panel when it changes
+        self._children_list_toggled(shown)  # and a new workspace's panel when it does not
+
+    def _children_list_toggled(self, shown: bool) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        panel = workspace.children_panel
+        focused = QApplication.focusWidget()
+        moving_focus = not shown and focused is not None and panel.isAncestorOf(focused)
+        panel.setVisible(shown)
+        current = workspace.views.currentWidget()
+        if moving_focus and current is not None:
+            current.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every shortcut of the window and the form view."""
+        from ui.shortcuts_help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.activateWindow()
 
     def _drop(self, widget: QWidget | None) -> None:
         if widget is not None and shiboken6.isValid(widget) and self.workspace is not None:
@@ -553,11 +604,13 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         if self.workspace is not None:
+            self._show_children_list(True)
             self.workspace.children_panel.search.setFocus()
             self.workspace.children_panel.search.selectAll()
 
     def focus_children(self) -> None:
         if self.workspace is not None:
+            self._show_children_list(True)
             self.workspace.children_panel.list.setFocus()
 
     def new_child(self) -> None:

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
@@ -48,6 +48,7 @@ from ui import plain_text
 from ui.form.guidance_panel import GuidancePanel
 from ui.theme import scaled_font
 from ui.widgets.date_input import DateInput
+from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY
 
 MAX_RADIOS = 6
 """Choices with more options than this are a drop-down list instead of radio buttons."""
@@ -166,7 +167,8 @@ class OptionRow(QFrame):
     """A check box or radio button with its words beside it, wrapping, and a hint below.
 
     The whole row is outlined in the highlight colour while the button has focus, so the
-    focus stays visible whatever the style draws for a text-less button.
+    focus stays visible whatever the style draws for a text-less button (the window's
+    focus ring, ui.widgets.focus_ring, leaves these buttons to their row).
     """
 
     def __init__(
@@ -181,6 +183,7 @@ class OptionRow(QFrame):
         button.setParent(self)
         button.setText("")
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.setProperty(OWN_FOCUS_PROPERTY, True)
         layout = QHBoxLayout(self)
         margin = max(2, self.fontMetrics().height() // 5)
         layout.setContentsMargins(margin, margin, margin, margin)
@@ -585,6 +588,7 @@ class ChoiceWidget(_OptionsWidget):
             self._option_button(self.box, button, value, words, hint)
             self.group.addButton(button)
             self.buttons[value] = button
+            button.installEventFilter(self)
         if inline:
             self.box_layout.addStretch(1)
         self.group.buttonToggled.connect(self._toggled)
@@ -598,6 +602,34 @@ class ChoiceWidget(_OptionsWidget):
             self.clear_button.clicked.connect(self._clear_clicked)
             self.clear_button.setVisible(False)
             self.body.addWidget(self.clear_button)
+
+    _ARROWS: Final[Mapping[int, int]] = {
+        Qt.Key.Key_Up: -1,
+        Qt.Key.Key_Left: -1,
+        Qt.Key.Key_Down: 1,
+        Qt.Key.Key_Right: 1,
+    }
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys move to the next option AND choose it, as radio buttons do in
+        every browser and operating system (Qt's own only move the focus while nothing is
+        chosen, so a keyboard user could not answer without Space). A read-only record's
+        guard sees the key first and keeps it."""
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in self._ARROWS
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and watched in self.buttons.values()
+        ):
+            buttons = list(self.buttons.values())
+            step = self._ARROWS[event.key()]
+            target = buttons[(buttons.index(watched) + step) % len(buttons)]  # type: ignore[arg-type]
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            if not self._read_only:
+                target.setChecked(True)
+            return True
+        return super().eventFilter(watched, event)
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
