@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter, SearchHit, Subject
-from app.errors import AnswersError, InvalidState, ValidationFailed
+from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
 from app.forms import (
     EvaluationContext,
     FormDefinition,
@@ -269,7 +269,12 @@ class Haven:
         return self.repo.get_record(record_id, viewer=self.actor if audited else None)
 
     def save_draft(self, record_id: str, answers: Mapping[str, Any]) -> SaveResult:
-        """Autosave: validate (for the draft's error count), then one short transaction."""
+        """Autosave: validate (for the draft's error count), then one short transaction.
+
+        The search index is not rewritten on every keystroke (issue 11): the transaction
+        queues it (index_pending) and `index_pending()` writes it on search, completion,
+        unlock or when the window is idle, so a save killed mid-typing is still found.
+        """
         answers = _check_answers_shape(answers)
         record = self.repo.get_record(record_id)
         form = self.form_for(record)
@@ -280,10 +285,30 @@ class Haven:
             record.id,
             answers,
             problem_count=_errors(problems),
-            summary=summarise(form, answers, ctx),
             episode=_episode_fields(form, answers),
+            defer_index=True,
         )
         return SaveResult(saved_at, problems)
+
+    def index_pending(self) -> int:
+        """Write the search-index rows autosave queued; returns how many were queued.
+
+        Summaries are made here, from the stored answers, by the same `summarise` the
+        index always used; a record gone since (deleted, purged) just loses its marker.
+        """
+        pending = self.repo.pending_index()
+        entries: list[tuple[str, int, str | None]] = []
+        for record_id, seq in pending:
+            try:
+                record = self.repo.get_record(record_id)
+            except NotFound:
+                entries.append((record_id, seq, None))
+                continue
+            form = self.form_for(record)
+            entries.append((record_id, seq, summarise(form, record.answers, self.context(record))))
+        if entries:
+            self.repo.index_records(entries)
+        return len(entries)
 
     def check(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Problem]:
         record = self.repo.get_record(record_id)
@@ -346,6 +371,8 @@ class Haven:
         return self.repo.review_record(self.actor, record_id, comment)
 
     def search(self, text: str) -> list[SearchHit]:
+        # Queued autosaves are indexed first, so a search always sees the latest words.
+        self.index_pending()
         return self.repo.search(text)
 
     # ---- missing episodes, flags and chronology ------------------------------------------
