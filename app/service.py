@@ -30,6 +30,7 @@ from app.forms import (
     summarise,
     validate,
 )
+from app.forms.chooser import forms_for_role
 from app.forms.dates import naive_local, parse_date, parse_datetime
 from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.profile import Session
@@ -157,6 +158,8 @@ class Haven:
                 "name": subject.name if subject else None,
                 "dob": subject.dob if subject else None,
                 "known_as": subject.known_as if subject else None,
+                "gender": subject.gender if subject else None,
+                "local_authority": subject.local_authority if subject else None,
             },
             profile={
                 "name": info.name,
@@ -206,6 +209,24 @@ class Haven:
     def children(self) -> list[Subject]:
         return self.repo.list_subjects()
 
+    def children_page(self, offset: int, limit: int) -> list[Subject]:
+        """One page of the children list, in name order (the list fetches more as it scrolls)."""
+        return self.repo.subjects_page(offset, limit)
+
+    def children_count(self) -> int:
+        return self.repo.count_subjects()
+
+    def find_children(self, text: str) -> list[Subject]:
+        """The children a search finds (by name, reference or a record's words), by name."""
+        found: dict[str, Subject] = {}
+        for hit in self.search(text):
+            if hit.subject_id not in found:
+                try:
+                    found[hit.subject_id] = self.repo.get_subject(hit.subject_id)
+                except NotFound:
+                    continue
+        return sorted(found.values(), key=lambda s: (s.name.casefold(), s.id))
+
     def child(self, subject_id: str) -> Subject:
         return self.repo.get_subject(subject_id)
 
@@ -216,7 +237,10 @@ class Haven:
         return self.registry.get(record.form_id, record.form_version)
 
     def startable_forms(self) -> list[tuple[str, str]]:
-        return [(f.id, f.title) for f in self.registry.latest()]
+        """(id, title) in the order this profile's role uses them (screening first for a
+        practitioner; FORMAT.md ``chooser_order``)."""
+        forms = forms_for_role(self.registry.latest(), self.session.info.role)
+        return [(f.id, f.title) for f in forms]
 
     def start_record(
         self,
