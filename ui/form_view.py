@@ -77,6 +77,7 @@ from app.forms.definitions import FormDefinition, Section
 from app.forms.engine import (
     answered_sections,
     evaluate_outcomes,
+    suggested_answers,
     validate,
     visible_entry_items,
     visible_items,
@@ -98,7 +99,7 @@ from ui.form.check_answers import CheckAnswersPage
 from ui.form.error_summary import ErrorSummary, ShownProblem
 from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
-from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
+from ui.form.item_widgets import ERROR_COLOUR, ChoiceWidget, ItemContext, ItemWidget
 from ui.form.outcome_panel import OutcomePanel
 from ui.form.widget_factory import create_item_widget
 from ui.received import provenance_text, received_from
@@ -362,6 +363,7 @@ class FormView(QWidget):
         self._nav_rows: list[int] = []
         self.recovered_at: str | None = None
         self._sections_choice: bool | None = None
+        self._suggested: dict[str, str] = {}
         self._suggestions_choice: bool | None = None
         self.autosaver = Autosaver(self._save, self)
         self.autosaver.saved.connect(self._after_save)
@@ -783,6 +785,7 @@ class FormView(QWidget):
         self.stack.addWidget(scroll)
         self._apply_visibility(page)
         self._show_displayed_on(page)
+        self._show_suggested_on(page)
         return page
 
     def current_page(self) -> SectionPage | None:
@@ -961,6 +964,15 @@ class FormView(QWidget):
             self.outcome_panel.show_outcomes(
                 evaluate_outcomes(self.form, self.answers, self.ctx), speak=speak
             )
+            self._suggested = suggested_answers(self.form, self.answers, self.ctx)
+            for page in self._pages.values():
+                self._show_suggested_on(page)
+
+    def _show_suggested_on(self, page: SectionPage) -> None:
+        """FORMAT.md ``suggested_by``: where focus lands on an unanswered decision."""
+        for item_id, widget in page.widgets.items():
+            if isinstance(widget, ChoiceWidget) and widget.item.suggested_by is not None:
+                widget.set_suggested(self._suggested.get(item_id))
 
     def _apply_visibility(self, page: SectionPage) -> None:
         changed = False

@@ -388,6 +388,13 @@ class MainWindow(QMainWindow):
         self.retention_notice = RetentionNotice(self.workspace)
         self.workspace.outer_layout.insertWidget(0, self.retention_notice)
         self.retention_notice.load(haven)
+        # Made after the list but shown above it: first in the Tab order too.
+        notice = self.retention_notice
+        QWidget.setTabOrder(notice.show_button, notice.dismiss_button)
+        QWidget.setTabOrder(notice.dismiss_button, notice.list)
+        QWidget.setTabOrder(notice.list, panel.search)
+        panel.search.setToolTip("Search children and records (Ctrl+F)")
+        panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
         self._set_unlocked_actions(True)

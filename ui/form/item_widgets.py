@@ -23,8 +23,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -205,6 +214,12 @@ class OptionRow(QFrame):
             _muted(self.hint)
             self.hint.clicked.connect(self._activate)
             words.addWidget(self.hint)
+        self.suggestion = QLabel("Haven’s suggestion", self)
+        self.suggestion.setObjectName("suggestionMark")
+        self.suggestion.setTextFormat(Qt.TextFormat.PlainText)
+        self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
+        self.suggestion.setVisible(False)
+        words.addWidget(self.suggestion)
         layout.addLayout(words, 1)
         button.installEventFilter(self)
 
@@ -539,6 +554,7 @@ class _OptionsWidget(ItemWidget):
             self.label.setBuddy(box)
         self._named.append(box)
         self._option_hints: dict[QAbstractButton, str | None] = {}
+        self._rows: dict[QAbstractButton, OptionRow] = {}
         layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(box) if inline else QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         self.box_layout = layout
@@ -553,13 +569,16 @@ class _OptionsWidget(ItemWidget):
         self._option_hints[button] = hint
         button.setAccessibleDescription(self._option_description(hint))
         row = OptionRow(button, words, hint, box)
+        self._rows[button] = row
         self.box_layout.addWidget(row)
         return row
 
-    def _option_description(self, hint: str | None) -> str:
+    def _option_description(self, hint: str | None, suggested: bool = False) -> str:
         """An option's description: the question it answers, the question's help, the
         option's own hint and any error (a screen reader reads it after the option)."""
         parts = [self.accessible_name() + "."]
+        if suggested:
+            parts.append("Haven’s suggestion.")
         if hint:
             parts.append(plain_text(" ".join(hint.split()), one_line=True))
         parts.append(self.accessible_description())
@@ -568,7 +587,9 @@ class _OptionsWidget(ItemWidget):
     def _refresh_descriptions(self) -> None:
         super()._refresh_descriptions()
         for button, hint in self._option_hints.items():
-            button.setAccessibleDescription(self._option_description(hint))
+            row = self._rows.get(button)
+            marked = row is not None and not row.suggestion.isHidden()
+            button.setAccessibleDescription(self._option_description(hint, marked))
 
 
 class ChoiceWidget(_OptionsWidget):
@@ -583,6 +604,7 @@ class ChoiceWidget(_OptionsWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.buttons: dict[str, QRadioButton] = {}
+        self._suggested: str | None = None
         for value, words, hint in _options_of(item):
             button = QRadioButton(self.box)
             self._option_button(self.box, button, value, words, hint)
@@ -610,11 +632,37 @@ class ChoiceWidget(_OptionsWidget):
         Qt.Key.Key_Right: 1,
     }
 
+    def set_suggested(self, value: str | None) -> None:
+        """Mark the option Haven suggests (the item's ``suggested_by`` outcome): focus
+        lands there while nothing is chosen, and the row says so. None: no suggestion."""
+        self._suggested = value if value in self.buttons else None
+        for key, button in self.buttons.items():
+            row = self._rows.get(button)
+            if row is not None:
+                row.suggestion.setVisible(key == self._suggested)
+        self._refresh_descriptions()
+
+    def suggested(self) -> str | None:
+        return self._suggested
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Arrow keys move to the next option AND choose it, as radio buttons do in
         every browser and operating system (Qt's own only move the focus while nothing is
         chosen, so a keyboard user could not answer without Space). A read-only record's
-        guard sees the key first and keeps it."""
+        guard sees the key first and keeps it. Tabbing into the options while none is
+        chosen lands on Haven's suggestion, if there is one."""
+        if (
+            isinstance(event, QFocusEvent)
+            and event.type() == QEvent.Type.FocusIn
+            and event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+            and self.value() is None
+            and self._suggested is not None
+            and watched is not self.buttons[self._suggested]
+            and watched in self.buttons.values()
+        ):
+            target = self.buttons[self._suggested]
+            QTimer.singleShot(0, lambda: target.setFocus(Qt.FocusReason.OtherFocusReason))
+            return False
         if (
             isinstance(event, QKeyEvent)
             and event.type() == QEvent.Type.KeyPress
@@ -676,6 +724,8 @@ class ChoiceWidget(_OptionsWidget):
         for button in self.buttons.values():
             if button.isChecked():
                 return button
+        if self._suggested is not None:
+            return self.buttons[self._suggested]
         return next(iter(self.buttons.values()))
 
     def set_read_only(self, on: bool) -> None:
