@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 PASSPHRASE = "bench passphrase that is long enough"
 SEED = 20261203
 
@@ -405,10 +405,13 @@ def build(size: int, folder: Path) -> None:
                 if "dob" in answers:
                     answers["dob"] = dob
                 if n % SELECTIVE_EVERY == 7:
-                    answers_text = [k for k, v in answers.items() if isinstance(v, str)]
-                    if answers_text:
-                        k = answers_text[0]
-                        answers[k] = f"{answers[k]} {SELECTIVE_TERM}"
+                    # Into the longest free-text answer, which the summary (and so the
+                    # search index) always carries.
+                    k = max(
+                        (k for k, v in answers.items() if isinstance(v, str)),
+                        key=lambda k: len(answers[k]),
+                    )
+                    answers[k] = f"{answers[k]} {SELECTIVE_TERM}"
                 when = start + step * n
                 ctx = EvaluationContext(
                     now=when,
