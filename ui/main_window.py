@@ -393,6 +393,8 @@ class MainWindow(QMainWindow):
         QWidget.setTabOrder(notice.show_button, notice.dismiss_button)
         QWidget.setTabOrder(notice.dismiss_button, notice.list)
         QWidget.setTabOrder(notice.list, panel.search)
+        QWidget.setTabOrder(panel.search, panel.list)
+        QWidget.setTabOrder(panel.list, panel.new_button)
         panel.search.setToolTip("Search children and records (Ctrl+F)")
         panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
         self.pages.addWidget(self.workspace)
