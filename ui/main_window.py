@@ -146,6 +146,11 @@ class Workspace(QWidget):
         layout.addWidget(self.splitter, 1)
 
 
+# The queue count reads the whole store in a worker: started once the window has painted
+# so that it does not compete with the first paint for the GIL and the two cores.
+QUEUE_COUNT_DELAY_MS = 250
+
+
 class MainWindow(QMainWindow):
     """The shell. `open_session` after first run; otherwise it starts on the unlock screen."""
 
@@ -412,7 +417,8 @@ class MainWindow(QMainWindow):
             panel.list.setFocus()
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
-        self._update_queue_count()
+        # After the window has painted: the count reads the whole store (issue 11).
+        QTimer.singleShot(QUEUE_COUNT_DELAY_MS, self._update_queue_count)
         self.unlocked.emit()
 
     def _restore(self, position: Position) -> None:
