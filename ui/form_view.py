@@ -27,6 +27,7 @@ opaque reference.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -89,11 +90,14 @@ from ui.errors import show_error
 from ui.form import alert, announce, discard
 from ui.form.autosave import (
     Autosaver,
+    DraftPlace,
     draft_left_open,
     local_date_time,
     local_time,
     mark_draft_closed,
     mark_draft_editing,
+    remember_place,
+    saved_place,
 )
 from ui.form.check_answers import CheckAnswersPage
 from ui.form.error_summary import ErrorSummary, ShownProblem
@@ -107,6 +111,8 @@ from ui.send_to_dsl import send_to_dsl_button
 from ui.shortcuts_help import FORM_SHORTCUTS, keys_text
 from ui.theme import error_palette, heading
 from ui.widgets.focus_ring import install_focus_ring
+
+log = logging.getLogger(__name__)
 
 CHECK_PAGE = -1
 """`_current` when the check-your-answers page is shown."""
@@ -363,6 +369,7 @@ class FormView(QWidget):
         self._nav_rows: list[int] = []
         self.recovered_at: str | None = None
         self._sections_choice: bool | None = None
+        self._place_written: DraftPlace | None = None
         self._suggested: dict[str, str] = {}
         self._suggestions_choice: bool | None = None
         self.autosaver = Autosaver(self._save, self)
@@ -676,6 +683,7 @@ class FormView(QWidget):
         self._shown_sections, self._stopped_on = set(), {}
         self._return_to_check = False
         self._editing_marked = False
+        self._place_written = None
         self.setWindowTitle(f"{self.form.title} — {record.ref}")
         self.form_title.setText(plain_text(self.form.title, one_line=True))
         self.form_title.setAccessibleName(self.form_title.text())
@@ -697,6 +705,13 @@ class FormView(QWidget):
                 f"Recovered your draft saved at {self.recovered_at}"
             )
             self.recovered_banner.setVisible(True)
+            place = saved_place(self.haven, record.id) if position is None else None
+            if place is not None:
+                # Back where the user was when Haven stopped, not at section 1.
+                position = FormPosition(
+                    record.id, place.section_index, place.item_id, place.on_check_page
+                )
+                self._place_written = place
         self._reevaluate(speak=False)
         if position is not None and position.on_check_page:
             self._current = position.section_index
@@ -824,6 +839,7 @@ class FormView(QWidget):
             self._scrolls[index].verticalScrollBar().setValue(0)
         number = self._visible.index(index) + 1 if index in self._visible else 0
         announce(page, f"{page.title.text()}, section {number} of {len(self._visible)}")
+        self._remember_place()
 
     def show_check_page(self, focus: bool = True) -> None:
         """Show every answer by section, with any problems, before completing."""
@@ -847,6 +863,7 @@ class FormView(QWidget):
             target.setFocus(Qt.FocusReason.OtherFocusReason)
             self.check_scroll.verticalScrollBar().setValue(0)
         announce(self.check_page, self.check_page.title.text())
+        self._remember_place()
 
     def _update_check_summary(self, *, take_focus: bool, intro: str | None = None) -> None:
         shown = [p for p in self._problems if p.path in self._displayed]
@@ -1295,7 +1312,23 @@ class FormView(QWidget):
             self._editing_marked = True
         result = self.haven.save_draft(self.record.id, self.answers)
         self.ctx = self.haven.context(self.record)
+        self._remember_place()
         return result
+
+    def _remember_place(self) -> None:
+        """Keep where the user is while the draft has edits (reopened there after a crash)."""
+        if not self._editing_marked or self._cleared or self.read_only or not self.isVisible():
+            return  # (not while a view is being built: its focus is not placed yet)
+        where = self.position()
+        place = DraftPlace(where.section_index, where.item_id, where.on_check_page)
+        if place == self._place_written:
+            return
+        try:
+            remember_place(self.haven, self.record.id, place)
+        except HavenError as error:  # the answers are saved; only the place is not
+            log.warning("Draft place not kept: %s", type(error).__name__)
+            return
+        self._place_written = place
 
     def _after_save(self, result: SaveResult) -> None:
         text = f"Saved at {local_time(result.saved_at)}"

@@ -23,6 +23,7 @@ is opened. What the window expects of it:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,10 +54,12 @@ from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
 from ui.export_dialog import ExportDialog
+from ui.form.autosave import DraftPlace
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
 from ui.received import ReceivedImporter, exchange_for
+from ui.reopen_banner import ReopenDraftBanner
 from ui.report_dialog import ReportDialog
 from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
@@ -191,6 +194,7 @@ class MainWindow(QMainWindow):
         self.my_work: MyWorkView | None = None
         self.queue_view: QueueView | None = None
         self.retention_notice: RetentionNotice | None = None
+        self.reopen_banner: ReopenDraftBanner | None = None
         self.form_view: QWidget | None = None
         self._exchange: Exchange | None = None
         self._count_generation = 0  # a count older than the newest one is dropped
@@ -393,13 +397,25 @@ class MainWindow(QMainWindow):
         self.retention_notice = RetentionNotice(self.workspace)
         self.workspace.outer_layout.insertWidget(0, self.retention_notice)
         self.retention_notice.load(haven)
-        # Made after the list but shown above it: first in the Tab order too.
-        notice = self.retention_notice
-        QWidget.setTabOrder(notice.show_button, notice.dismiss_button)
-        QWidget.setTabOrder(notice.dismiss_button, notice.list)
-        QWidget.setTabOrder(notice.list, panel.search)
-        QWidget.setTabOrder(panel.search, panel.list)
-        QWidget.setTabOrder(panel.list, panel.new_button)
+        # After a crash: the offer to reopen the unfinished draft, above everything.
+        self.reopen_banner = ReopenDraftBanner(self.workspace)
+        self.workspace.outer_layout.insertWidget(0, self.reopen_banner)
+        self.reopen_banner.reopen_requested.connect(self._reopen_draft)
+        self.reopen_banner.dismissed.connect(self.focus_children)
+        # Both banners are made after the list but shown above it: first in Tab order too.
+        notice, banner = self.retention_notice, self.reopen_banner
+        chain: list[QWidget] = [
+            banner.reopen_button,
+            banner.dismiss_button,
+            notice.show_button,
+            notice.dismiss_button,
+            notice.list,
+            panel.search,
+            panel.list,
+            panel.new_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
         panel.search.setToolTip("Search children and records (Ctrl+F)")
         panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
         self.pages.addWidget(self.workspace)
@@ -415,11 +431,37 @@ class MainWindow(QMainWindow):
             self._restore(position)
         else:
             panel.list.setFocus()
+            if self.reopen_banner.load(haven):
+                self.reopen_banner.offer()
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
         # After the window has painted: the count reads the whole store (issue 11).
         QTimer.singleShot(QUEUE_COUNT_DELAY_MS, self._update_queue_count)
         self.unlocked.emit()
+
+    def _reopen_draft(self, record_id: str, place: object) -> None:
+        """The crash banner's Reopen: the draft, at the section and question it was on."""
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        try:
+            record = haven.record(record_id)
+        except HavenError as exc:
+            show_error(self, exc)
+            return
+        self.subject_id = record.subject_id
+        self.workspace.children_panel.select(record.subject_id)
+        where = Position(view="record", subject_id=record.subject_id, record_id=record.id)
+        if isinstance(place, DraftPlace):
+            where = Position(
+                view="record",
+                subject_id=record.subject_id,
+                record_id=record.id,
+                section_index=place.section_index,
+                item_id=place.item_id,
+                on_check_page=place.on_check_page,
+            )
+        self.open_record(record.id, position=where)
 
     def _restore(self, position: Position) -> None:
         if position.subject_id and self.workspace is not None:
@@ -484,6 +526,7 @@ class MainWindow(QMainWindow):
         self.my_work = None
         self.queue_view = None
         self.retention_notice = None
+        self.reopen_banner = None
         self.form_view = None
         self._exchange = None
         self.haven = None
