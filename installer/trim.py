@@ -6,8 +6,9 @@ the GTK/portal themes for native file dialogs, input contexts (compose key, IBus
 SVG/ICO image and icon plugins. It does not use Qt's network stack, OpenGL, embedded
 (eglfs, linuxfb, VNC) platforms or Qt's own translations (the interface is English only).
 Python packages that arrive as optional extras of our dependencies are excluded too:
-lxml (fontTools uses it only to subset SVG tables; Haven's fonts have none) and aiohttp
-(pyHanko's asynchronous fetchers; Haven's time-stamping client uses the synchronous one).
+lxml (fontTools uses it only to subset SVG tables; Haven's fonts have none). aiohttp
+stays: pyHanko's time-stamping client is built on it and is imported with any signing
+(installer/smoke.py signs and verifies a PDF with the bundle to prove such things).
 
 Kept as functions over (destination, source, kind) triples so the choices are tested
 without running PyInstaller (tests/installer/test_trim.py).
@@ -41,13 +42,6 @@ EXCLUDED_MODULES = [
     "PySide6.QtDesigner",
     # Optional extras of dependencies (see the module docstring).
     "lxml",
-    "aiohttp",
-    "aiohappyeyeballs",
-    "aiosignal",
-    "frozenlist",
-    "multidict",
-    "propcache",
-    "yarl",
     # Pillow formats no PDF of Haven's contains; Tk glue.
     "PIL._avif",
     "PIL.AvifImagePlugin",

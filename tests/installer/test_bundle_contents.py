@@ -154,3 +154,63 @@ def test_the_yardstick_is_a_bare_pyside6_window() -> None:
         line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))
     }
     assert imports == {"sys", "PySide6.QtWidgets"}
+
+
+BLOCKER = """
+import importlib, sys
+EXCLUDED = {excluded!r}
+
+class Excluded:
+    def find_spec(self, name, path=None, target=None):
+        if any(name == e or name.startswith(e + ".") for e in EXCLUDED):
+            raise ModuleNotFoundError(f"left out of the bundle: {{name}}", name=name)
+        return None
+
+sys.meta_path.insert(0, Excluded())
+failed = []
+for name in {modules!r}:
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{{name}}: {{exc}}")
+print("\\n".join(failed))
+sys.exit(1 if failed else 0)
+"""
+
+
+def imported_by_haven() -> list[str]:
+    """Every module Haven's own code imports (at the top or inside a function), and
+    Haven's own modules: what the bundle must be able to load."""
+    import ast
+
+    names: set[str] = set()
+    for package in ("app", "ui"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            if module.endswith("__main__"):
+                continue
+            names.add(module.removesuffix(".__init__"))
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names.add(node.module)
+    return sorted(names)
+
+
+def test_nothing_haven_loads_needs_an_excluded_module(tmp_path: Path) -> None:
+    """What a PyInstaller build would only show at run time, in the bundle: a module Haven
+    loads that needs one installer/trim.py leaves out (pyHanko's time-stamping client
+    once needed aiohttp this way)."""
+    import os
+    import subprocess
+
+    modules = imported_by_haven()
+    assert "pyhanko.sign.timestamps" in modules and "ui.main_window" in modules
+    script = BLOCKER.format(excluded=sorted(trim.EXCLUDED_MODULES), modules=modules)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
