@@ -100,9 +100,18 @@ NEVER_STRIPPED = ("PySide6", "shiboken6", "cryptography")
 and they carry no debug sections anyway."""
 
 
+FIRST_PARTY = ("app", "ui", "forms", "resources")
+
+NOT_SHIPPED_FOLDERS = {"tests", "test", "testing", "benchmarks", "docs", "doc"}
+"""Folders of a dependency's data that are its own tests, benchmarks or documentation."""
+
+
 def keep(dest: str) -> bool:
-    """False for a bundled file Haven does not use (a Qt translation, plugin or library)."""
+    """False for a bundled file Haven does not use (a Qt translation, plugin or library,
+    a dependency's tests or documentation)."""
     parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if parts and parts[0] not in FIRST_PARTY and NOT_SHIPPED_FOLDERS & set(parts[:-1]):
+        return False
     if parts[: len(QT_PREFIX.parts)] != QT_PREFIX.parts:
         return True
     rest = parts[len(QT_PREFIX.parts) :]

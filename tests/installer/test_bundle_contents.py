@@ -52,6 +52,12 @@ build = load("build")
         ("forms/screening/1.yaml", True),
         ("resources/fonts/DejaVuSans.ttf", True),
         ("sqlcipher3/_sqlite3.cpython-311-x86_64-linux-gnu.so", True),
+        ("jsonschema/benchmarks/issue232/issue.json", False),
+        ("reportlab/docs/userguide.pdf", False),
+        ("somepkg/tests/data/x.bin", False),
+        ("forms/examples/screening.json", True),
+        ("resources/training/README.md", True),
+        ("app/tests_like_name.py", True),
     ],
 )
 def test_what_the_bundle_keeps(dest: str, kept: bool) -> None:
