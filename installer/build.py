@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         if iscc is None:
             print("Windows: install Inno Setup 6 and run: iscc installer\\windows\\haven.iss")
         else:
-            subprocess.run([iscc, str(ROOT / "installer" / "windows" / "haven.iss")], check=True)
+            iss = ROOT / "installer" / "windows" / "haven.iss"
+            subprocess.run([iscc, f"/DAppVersion={version()}", str(iss)], check=True)
     return 0
 
 
