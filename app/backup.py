@@ -39,6 +39,10 @@ and restoring beside the original (to check a backup) must not overwrite the ori
 An organisation recovery key set on the source is wrapped again for the new data key.
 Secrets that the source kept in its computer's keychain (signing and mail passwords) are
 not in the backup; the restored profile asks for them again.
+
+One module on purpose, longer than most: the file layout above is a contract between the
+code that writes it and the code that reads it back, and keeping both beside the layout
+(with the key split they share) is what keeps them in step.
 """
 
 from __future__ import annotations

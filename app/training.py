@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
 
-from app.domain import LOCAL_AUTHORITIES, ProfileInfo
+from app.domain import LOCAL_AUTHORITIES
 from app.errors import HavenError
+from app.fictional import TRAINEE
 from app.forms.dates import add_months
 
 if TYPE_CHECKING:
@@ -40,15 +41,7 @@ if TYPE_CHECKING:
     from app.service import Haven
 
 TRAINING_PASSPHRASE = "practise with example cases"  # noqa: S105 - published on purpose
-TRAINING_INFO = ProfileInfo(
-    name="Sam Trainee",
-    role="practitioner",
-    agency="Example Academy (training)",
-    local_authority="Sandwell",
-    email="sam.trainee@example.org",
-    phone="01632 960000",
-    training=True,
-)
+TRAINING_INFO = TRAINEE
 
 RecordStatus = Literal["draft", "completed"]
 Progress = Callable[[int, str], None]

@@ -1,41 +1,31 @@
-"""Suite-wide isolation: no test ever touches the real user data folder or OS keychain.
+"""Suite-wide isolation and the shared set-up every test folder may ask for.
 
 Every test gets its own data folder (XDG_DATA_HOME, read by platformdirs) under tmp_path
 and a fresh in-memory keychain. Child processes inherit the environment, so they are
 pointed at keyring's null backend, which Haven refuses (it never reaches the real one).
+
+The shared fixtures (`examples`, `identities`, `mail_tls`, `mail_servers`) are built from
+tests/haven_testkit.py, where the builders and fictional people live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keychain for tests; `entries` maps (service, account) to the secret."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such entry")
-
+from tests.haven_testkit import (
+    Identities,
+    MailServers,
+    MailTls,
+    MemoryKeyring,
+    example,
+    make_mail_tls,
+    running_mail_servers,
+)
 
 # Also before any fixture runs (module-scoped ones included): keyring never auto-detects.
 keyring.set_keyring(MemoryKeyring())
@@ -54,3 +44,28 @@ def isolated_user_environment(
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(MemoryKeyring())
+
+
+@pytest.fixture(scope="session")
+def examples() -> Callable[[str], dict[str, Any]]:
+    """`examples(form_id)`: a fresh copy of that form's complete example answers."""
+    return example
+
+
+@pytest.fixture(scope="session")
+def identities() -> Identities:
+    """The fictional people's certificates, each made on first use and kept for the run
+    (RSA 3072 generation is slow): `identities["teacher"]`, "youth", "dsl", "stranger"."""
+    return Identities()
+
+
+@pytest.fixture(scope="session")
+def mail_tls(tmp_path_factory: pytest.TempPathFactory) -> MailTls:
+    """A throwaway CA and a certificate for 127.0.0.1, for the test mail servers."""
+    return make_mail_tls(tmp_path_factory.mktemp("mail-tls"))
+
+
+@pytest.fixture
+def mail_servers(mail_tls: MailTls) -> Iterator[MailServers]:
+    """aiosmtpd servers requiring STARTTLS on 127.0.0.1, stopped after the test."""
+    yield from running_mail_servers(mail_tls)

@@ -13,33 +13,19 @@ or written, and no file name carries anything but form and section ids.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import secrets
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.fictional import example_answers
+
 SIZE = (1366, 768)
 SHELL_RECORD_FORM = "screening"
 """Which form's record is shown open inside the main window (any form would do)."""
-
-
-def _examples_dir() -> Path:
-    from app.forms.loader import default_forms_dir
-
-    return default_forms_dir() / "examples"
-
-
-def _example(form_id: str) -> dict[str, Any]:
-    path = _examples_dir() / f"{form_id}.json"
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text("utf-8"))
-    return data if isinstance(data, dict) else {}
 
 
 def _settle() -> None:
@@ -64,9 +50,7 @@ def render(outdir: Path, only: set[str] | None = None) -> list[Path]:
     files written."""
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from app.domain import ProfileInfo
-    from app.keys import KdfParams
-    from app.profile import create_profile
+    from app.fictional import add_example_child, throwaway_profile
     from app.service import Haven
     from ui.form_view import FormView
     from ui.theme import apply_theme
@@ -92,24 +76,13 @@ def render(outdir: Path, only: set[str] | None = None) -> list[Path]:
 
     with tempfile.TemporaryDirectory(prefix="haven-screenshots-") as tmp:
         profile_dir = Path(tmp) / "profile"
-        info = ProfileInfo(
-            name="Sam Example",
-            role="practitioner",
-            agency="Example Youth Service",
-            local_authority="Birmingham",
-            email="sam.example@example.org",
-            phone="07700 900123",
-        )
-        # A cheap key derivation: this throwaway profile protects nothing real.
-        kdf = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-        passphrase = secrets.token_urlsafe(24)  # never needed again: the profile is deleted
-        session = create_profile(profile_dir, info, passphrase, kdf=kdf)
+        session = throwaway_profile(profile_dir)
         haven = Haven(session)
-        child = haven.add_child("Jamie Example", "2012-02-10", known_as="JJ", gender="Female")
+        child = add_example_child(haven)
         for form in haven.registry.latest():
             if only is not None and not any(n.startswith(f"{form.id}-") for n in only):
                 continue
-            record = haven.start_record(child.id, form.id, answers=_example(form.id))
+            record = haven.start_record(child.id, form.id, answers=example_answers(form.id))
             view = FormView(haven, record.id)
             view.resize(*SIZE)
             view.show()
@@ -124,7 +97,7 @@ def render(outdir: Path, only: set[str] | None = None) -> list[Path]:
             _settle()
         shown = SHELL_RECORD_FORM if SHELL_RECORD_FORM in haven.registry else None
         shown = shown or haven.registry.ids()[0]
-        record_id = haven.start_record(child.id, shown, answers=_example(shown)).id
+        record_id = haven.start_record(child.id, shown, answers=example_answers(shown)).id
         _render_shell(profile_dir, session, record_id, save)
         if session.is_open:
             session.lock()

@@ -194,3 +194,13 @@ def integer(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 1_000_000:
         raise _malformed(f"{what} is not a whole number")
     return value
+
+
+def mapping(value: object) -> dict[str, Any]:
+    """A JSON object from an untrusted document, or an empty one where it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def optional_text(value: object) -> str | None:
+    """A non-empty string from an untrusted document, else None."""
+    return value if isinstance(value, str) and value else None

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives import serialization
 
 from app.errors import ExportError
 from app.export.certificates import SigningIdentity
-from app.export.pdf import SIGNATURE_BOX, font_path, single_line
+from app.export.page import font_path, single_line
+from app.export.pdf import SIGNATURE_BOX
 
 if TYPE_CHECKING:
     from pyhanko.sign.timestamps.api import TimeStamper

@@ -79,7 +79,7 @@ def verify_pdf(
         return _broken("The signature in this PDF is damaged and cannot be checked.")
 
     trust_given = bool(trusted_certificates)
-    roots = [_to_asn1(c) for c in trusted_certificates] if trust_given else [embedded_cert]
+    roots = [to_asn1(c) for c in trusted_certificates] if trust_given else [embedded_cert]
     try:
         status = validate_pdf_signature(
             embedded,
@@ -90,7 +90,7 @@ def verify_pdf(
         del exc  # the message may quote file content; the summary below is enough
         return _broken("The signature in this PDF is damaged and cannot be checked.")
 
-    signer = _common_name(status.signing_cert)
+    signer = common_name(status.signing_cert)
     intact = bool(status.intact and status.valid)
     covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     trusted = bool(status.trusted) if trust_given else None
@@ -177,13 +177,16 @@ def _key_usage_settings() -> Any:
     )
 
 
-def _to_asn1(cert: x509.Certificate) -> Any:
+def to_asn1(cert: x509.Certificate) -> Any:
+    """The certificate as asn1crypto sees it: pyHanko's validator takes only that form."""
     from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-def _common_name(cert: Any) -> str | None:
+def common_name(cert: Any) -> str | None:
+    """The subject's common name of an asn1crypto certificate, or None when it has none
+    (a crafted certificate may have no subject at all: a refusal, not a crash)."""
     try:
         name = cert.subject.native.get("common_name")
     except (AttributeError, ValueError):

@@ -5,8 +5,8 @@ Only what `LscbReport` says may be published leaves here: each count's `text` ("
 hidden count's text as the bar's label), so neither a file nor a bar's height gives away
 a small number.
 
-The PDF follows app/export/pdf.py (HOUSE_STYLE: one place draws PDFs, and its pieces are
-reused here): the embedded DejaVu fonts, the protective marking in the header and footer
+The PDF is drawn on app.export.page's marked page (HOUSE_STYLE: one place draws PDFs):
+the embedded DejaVu fonts, the protective marking in the header and footer
 of every page, "Page X of Y", and the training watermark for a training profile. Charts
 are reportlab.graphics bar charts drawn with the same embedded font. reportlab is
 imported inside the functions that need it because it is slow to import.
@@ -18,22 +18,19 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
-from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
-from app.errors import ExportError
-from app.export.pdf import (
+from app.export.page import (
+    CONTENT_WIDTH,
     FONT_BOLD,
     FONT_REGULAR,
-    MARGIN_LEFT,
-    MARGIN_RIGHT,
     PAGE_HEIGHT,
-    PAGE_WIDTH,
     TRAINING_WATERMARK,
-    _register_fonts,
+    MarkedPage,
+    build_marked_pdf,
     markup,
+    register_fonts,
     single_line,
 )
 from app.forms.dates import format_date
@@ -46,7 +43,6 @@ TITLE = "LSCB CSE dataset"
 SOURCE = "West Midlands CSE framework, section 19 and Appendix 14; missing measures: section 11"
 CSV_COLUMNS = ("section", "measure", "breakdown", "group", "category", "quarter", "year_to_date")
 CONTENT_TOP = PAGE_HEIGHT - 78
-CONTENT_BOTTOM = 64
 
 Progress = Callable[[int, str], None]
 
@@ -118,132 +114,43 @@ def lscb_pdf(report: LscbReport, progress: Callable[[float], None] | None = None
 
     Raises ExportError (no personal data: there is none in the report) when layout fails.
     """
-    from reportlab.platypus import BaseDocTemplate, Frame, LayoutError, PageTemplate
-
-    _register_fonts()
+    register_fonts()  # before the story: its tables and charts measure text
     story = _story(report)
     total = max(len(story), 1)
     done = 0
 
-    class _Template(BaseDocTemplate):  # type: ignore[misc]
-        def afterFlowable(self, flowable: Any) -> None:
-            nonlocal done
-            done += 1
-            if progress is not None:
-                progress(min(done / total, 0.99))
+    def after_flowable() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(min(done / total, 0.99))
 
-    frame = Frame(
-        MARGIN_LEFT,
-        CONTENT_BOTTOM,
-        PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT,
-        CONTENT_TOP - CONTENT_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="body",
-    )
-    buffer = BytesIO()
     title = f"{TITLE} {report.quarter.name}"
-    template = _Template(
-        buffer,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+    page = MarkedPage(
+        marking=report.marking,
+        header_left=title,
+        header_right="Anonymised counts",
+        footer_left=title,
+        training=report.training,
+        made_at=datetime.combine(report.generated_on, time(), tzinfo=UTC),
         title=title,
-        author="Haven",
         subject=f"{TITLE}, {report.quarter.words()}"
         + (f" ({TRAINING_WATERMARK})" if report.training else ""),
         keywords=f"{single_line(report.marking)}, {report.quarter.name}",
-        creator=f"Haven {__version__}",
-        lang="en-GB",
-        displayDocTitle=1,
-        invariant=1,
-        # Otherwise the page preamble selects Helvetica, referenced but never embedded.
-        initialFontName=FONT_REGULAR,
-        initialFontSize=9.5,
-        initialLeading=12.5,
-        pageTemplates=[
-            PageTemplate(
-                id="lscb",
-                frames=[frame],
-                onPage=lambda canvas, _doc: _page_furniture(canvas, report, title),
-            )
-        ],
+        template_id="lscb",
+        content_top=CONTENT_TOP,
     )
     if progress is not None:
         progress(0.0)
-    try:
-        template.build(story, canvasmaker=_numbered_canvas(report))
-    except LayoutError as exc:
-        raise ExportError("The LSCB report could not be laid out on the page.") from exc
+    data = build_marked_pdf(
+        page,
+        story,
+        layout_error="The LSCB report could not be laid out on the page.",
+        after_flowable=after_flowable,
+    )
     if progress is not None:
         progress(1.0)
-    return buffer.getvalue()
-
-
-def _page_furniture(canvas: Any, report: LscbReport, title: str) -> None:
-    """Marking at the top and bottom of every page; training watermark and banner."""
-    from reportlab.lib import colors
-
-    marking = single_line(report.marking)
-    right = PAGE_WIDTH - MARGIN_RIGHT
-    canvas.saveState()
-    if report.training:
-        canvas.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.16))
-        canvas.setFont(FONT_BOLD, 40)
-        canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
-        canvas.rotate(45)
-        canvas.drawCentredString(0, -14, TRAINING_WATERMARK)
-        canvas.rotate(-45)
-        canvas.translate(-PAGE_WIDTH / 2, -PAGE_HEIGHT / 2)
-    canvas.setFillColor(colors.black)
-    canvas.setFont(FONT_BOLD, 11)
-    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 30, marking)
-    canvas.setFont(FONT_REGULAR, 8)
-    canvas.drawString(MARGIN_LEFT, PAGE_HEIGHT - 46, title)
-    canvas.drawRightString(right, PAGE_HEIGHT - 46, "Anonymised counts")
-    canvas.setStrokeColor(colors.grey)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_LEFT, PAGE_HEIGHT - 52, right, PAGE_HEIGHT - 52)
-    canvas.line(MARGIN_LEFT, 54, right, 54)
-    if report.training:
-        canvas.setFillColor(colors.Color(0.7, 0.05, 0.05))
-        canvas.setFont(FONT_BOLD, 9)
-        canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 66, TRAINING_WATERMARK)
-        canvas.setFillColor(colors.black)
-        canvas.setFont(FONT_REGULAR, 8)
-    canvas.drawString(MARGIN_LEFT, 42, title)
-    canvas.setFont(FONT_BOLD, 11)
-    canvas.drawCentredString(PAGE_WIDTH / 2, 24, marking)
-    canvas.restoreState()
-
-
-def _numbered_canvas(report: LscbReport) -> Any:
-    """Pages held back until the end so each can say "Page X of Y" (as app/export/pdf)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    made = datetime.combine(report.generated_on, time(), tzinfo=UTC)
-    stamp = f"D:{made:%Y%m%d%H%M%S}+00'00'"
-
-    class _NumberedCanvas(Canvas):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.setDateFormatter(lambda *_parts: stamp)
-            self._saved_pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._saved_pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._saved_pages)
-            for number, state in enumerate(self._saved_pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(FONT_REGULAR, 8)
-                self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, 42, f"Page {number} of {total}")
-                super().showPage()
-            super().save()
-
-    return _NumberedCanvas
+    return data
 
 
 def _styles() -> dict[str, Any]:
@@ -303,7 +210,7 @@ def _story(report: LscbReport) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph
 
     styles = _styles()
-    width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    width = CONTENT_WIDTH
     rule = report.suppression
     story: list[Any] = [
         Paragraph(markup(f"{TITLE}: {report.quarter.name}"), styles["title"]),

@@ -1,6 +1,7 @@
 """Fixtures for Haven-to-Haven exchange: a teacher, a youth worker and their DSL.
 
-The people themselves (profiles, certificates, constants) are in exchange_people.py.
+The people themselves are in exchange_people.py; their certificates (`identities`) come
+from the root conftest.
 """
 
 from __future__ import annotations
@@ -10,45 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from exchange_people import (
-    DSL,
-    FAST_KDF,
-    NOW,
-    PASSPHRASE,
-    TEACHER,
-    YOUTH_WORKER,
-    Identity,
-    Person,
-    PersonMaker,
-    _identity,
-)
+from exchange_people import Person, PersonMaker
 
 from app.domain import ProfileInfo
 from app.exchange.relay import Exchange
 from app.export.exports import Exports
-from app.profile import create_profile
 from app.service import Haven
-
-
-@pytest.fixture(scope="session")
-def identities() -> dict[str, Identity]:
-    """One certificate per person for the whole run (RSA 3072 generation is slow)."""
-    return {
-        "teacher": _identity("Example Academy teacher", TEACHER.email),
-        "youth": _identity("Example Youth Service", YOUTH_WORKER.email),
-        "dsl": _identity("Example Academy DSL", DSL.email),
-        "stranger": _identity("Unknown Organisation", "someone@elsewhere.example"),
-    }
+from tests.haven_testkit import DSL, NOW, TEACHER, YOUTH_WORKER, Identities, new_session
 
 
 @pytest.fixture
-def people(tmp_path: Path, identities: dict[str, Identity]) -> Iterator[PersonMaker]:
+def people(tmp_path: Path, identities: Identities) -> Iterator[PersonMaker]:
     """`people(info, identity_name)`: a new profile with that person's certificate."""
     made: list[Person] = []
 
     def make(info: ProfileInfo, identity: str) -> Person:
         folder = tmp_path / f"profile-{len(made)}-{identity}"
-        session = create_profile(folder, info, PASSPHRASE, kdf=FAST_KDF)
+        session = new_session(folder, info)
         haven = Haven(session, clock=lambda: NOW)
         exports = Exports(haven)
         ident = identities[identity]

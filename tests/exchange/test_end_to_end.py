@@ -6,88 +6,26 @@ profile's outbox over SMTP with STARTTLS to a real aiosmtpd server on 127.0.0.1,
 drops them into the recipients' mailboxes on a real IMAP server (tests/exchange/
 imap_server.py) on 127.0.0.1; the DSL's and teacher's Havens fetch them with IMAP over
 TLS. One record is returned, amended and comes back as version 2. Nothing readable
-crosses the wire: neither server's stored messages contain the child's name.
+crosses the wire: neither server's stored messages contain the child's name. The servers'
+TLS certificate is the root conftest's `mail_tls`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from exchange_people import CHILD_NAME, RAW_NAME_CANARIES, example
 from imap_server import ImapTestServer
 
 from app.exchange.inbox import configure_inbox, fetch_inbox
 from app.exchange.queue import build_queue
+from tests.haven_testkit import MailTls, free_port
 
 MAILBOX_PASSWORD = "mailbox secret"
-
-
-@dataclass(frozen=True)
-class MailTls:
-    server_context: Any
-    ca_pem: str
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-@pytest.fixture(scope="module")
-def mail_tls(tmp_path_factory: pytest.TempPathFactory) -> MailTls:
-    import ssl
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Exchange Test Mail CA"))
-        .issuer_name(_name("Exchange Test Mail CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("exchange-mail-tls")
-    (folder / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "k.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "c.pem", folder / "k.pem")
-    return MailTls(context, ca.public_bytes(serialization.Encoding.PEM).decode("ascii"))
 
 
 @dataclass
@@ -124,9 +62,7 @@ def mail(mail_tls: MailTls) -> Iterator[Mail]:
     imap = ImapTestServer(mail_tls.server_context, users)
     imap.start()
     relay = Relay(imap)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     controller = Controller(
         relay,
         hostname="127.0.0.1",

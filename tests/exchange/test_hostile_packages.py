@@ -47,7 +47,7 @@ from keyring.backends import null as null_keyring
 from app.domain import ProfileInfo, Record
 from app.errors import ImportRefused, InvalidState
 from app.exchange import format as fmt
-from app.exchange import relay
+from app.exchange import receiving
 from app.exchange.relay import Exchange
 from app.export.certificates import (
     DOCUMENT_SIGNING_OID,
@@ -57,41 +57,22 @@ from app.export.certificates import (
 )
 from app.export.exports import Exports
 from app.export.smime import decrypt_mime, encrypt_mime, sign_mime
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.service import Haven
+from tests.haven_testkit import (
+    CHILD_DOB,
+    CHILD_NAME,
+    DSL,
+    NOW,
+    P12_PASSWORD,
+    TEACHER,
+    YOUTH_WORKER,
+    example,
+    new_session,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "forms" / "examples"
-PASSPHRASE = "copper kettle winter lantern"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-NOW = dt.datetime(2026, 11, 25, 9, 30)
-CHILD_NAME = "Zoë Łukasiewicz-Ó'Briain"
-CHILD_DOB = "2012-02-10"
 NAME_CANARIES = ("Zoë", "Zo\u0065\u0308", "Łukasiewicz", "Lukasiewicz", "Briain")
-P12_PASSWORD = "pkcs12 test password"
 
-TEACHER = ProfileInfo(
-    name="Sam Teacher",
-    role="practitioner",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="teacher@school.example",
-)
-YOUTH_WORKER = ProfileInfo(
-    name="Jo Youthworker",
-    role="practitioner",
-    agency="Example Youth Service",
-    local_authority="Sandwell",
-    email="youth@youth.example",
-)
-DSL = ProfileInfo(
-    name="Robin Lead",
-    role="dsl",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="dsl@school.example",
-)
 STRANGER = ProfileInfo(
     name="Pat Stranger",
     role="practitioner",
@@ -106,11 +87,6 @@ COUNSELLOR = ProfileInfo(
     local_authority="Sandwell",
     email="counsellor@counselling.example",
 )
-
-
-def example(form_id: str) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    return answers
 
 
 # ---- profiles made once per module ----------------------------------------------------
@@ -174,7 +150,7 @@ class Maker:
     def party(self, info: ProfileInfo, p12: bytes, password: str) -> Party:
         with no_keychain():
             folder = self.root / f"profile-{len(self.made)}"
-            session = create_profile(folder, info, PASSPHRASE, kdf=FAST_KDF)
+            session = new_session(folder, info)
             haven = Haven(session, clock=lambda: NOW)
             exports = Exports(haven)
             exports.import_certificate(p12, password)
@@ -758,7 +734,7 @@ def test_oversized_file_is_refused_before_it_is_parsed(
     def must_not_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("an oversized file was parsed")
 
-    monkeypatch.setattr(relay, "message_from_bytes", must_not_parse)
+    monkeypatch.setattr(receiving, "message_from_bytes", must_not_parse)
     data = world.package + b"\r\n" + b"A" * (fmt.MAX_MESSAGE_BYTES - len(world.package))
     assert len(data) > fmt.MAX_MESSAGE_BYTES
     started = time.monotonic()

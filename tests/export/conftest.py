@@ -5,7 +5,8 @@ leave tmp folders. The sample record is fictional; its child's name uses several
 scripts' letters so extraction and metadata tests have something to look for.
 
 Helpers are handed out as fixtures (`tools`, `certs`, `make_document`), not imported, so
-these tests work whatever pytest import mode runs them (as in tests/foundation).
+these tests work whatever pytest import mode runs them (as in tests/foundation). The
+fictional child and the marking are tests/haven_testkit.py's, as in every test folder.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from app.export.document import (
     PrintOutcome,
     PrintSection,
 )
+from tests.haven_testkit import CHILD_NAME, MARKING
 
-CHILD_NAME = "Zoë Łukasiewicz-Ó'Briain"
 NAME_CANARIES = ("Zoë", "Łukasiewicz", "Briain", "Lukasiewicz")
 RECORD_REF = "HVN-2026-000123"
-MARKING = "OFFICIAL-SENSITIVE"
 
 
 def require_tool(name: str) -> str:

@@ -16,13 +16,8 @@ import pytest
 
 from app.errors import ExportError
 from app.export.document import PrintAnswer, PrintDocument, PrintSection
-from app.export.pdf import (
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    SIGNATURE_BOX,
-    TRAINING_WATERMARK,
-    render_pdf,
-)
+from app.export.page import PAGE_HEIGHT, PAGE_WIDTH, TRAINING_WATERMARK
+from app.export.pdf import SIGNATURE_BOX, render_pdf
 
 # Header and footer bands, in points from the top of the page (pdftotext -x/-y/-W/-H).
 HEADER_BAND = (0, 0, int(PAGE_WIDTH) + 1, 58)
@@ -218,16 +213,16 @@ def test_control_characters_in_answers_do_not_break_rendering(tools, make_docume
 
 
 def test_missing_font_files_raise_export_error(monkeypatch, tmp_path):
-    from app.export import pdf
+    from app.export import page
 
-    monkeypatch.setattr(pdf, "resources_dir", lambda: tmp_path)
+    monkeypatch.setattr(page, "resources_dir", lambda: tmp_path)
     with pytest.raises(ExportError):
-        pdf.font_path()
+        page.font_path()
 
 
 def test_resources_are_found_inside_a_pyinstaller_bundle(monkeypatch, tmp_path):
-    from app.export import pdf
+    from app.export import page
 
     (tmp_path / "resources" / "fonts").mkdir(parents=True)
     monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
-    assert pdf.resources_dir() == tmp_path / "resources"
+    assert page.resources_dir() == tmp_path / "resources"

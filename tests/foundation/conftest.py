@@ -15,8 +15,8 @@ import pytest
 
 from app.domain import ProfileInfo
 from app.profile import Session, create_profile
+from tests.haven_testkit import PASSPHRASE
 
-PASSPHRASE = "copper kettle winter lantern"
 USER_NAME = "Morgan Testworker"
 
 # (sha256 of the content, mtime in ns, size) for each file, keyed by path relative to root.

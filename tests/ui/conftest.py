@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.domain import ProfileInfo
 from app.profile import Session, create_profile
+from tests.haven_testkit import PASSPHRASE, MemoryKeyring
 
-PASSPHRASE = "copper kettle winter lantern"
 USER = ProfileInfo(
     name="Robin Testworker",
     role="practitioner",
@@ -32,28 +32,6 @@ USER = ProfileInfo(
     local_authority="Sandwell",
     email="robin@example.org",
 )
-
-
-class MemoryKeyring(KeyringBackend):
-    """A tiny in-memory keychain so no test touches the real one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such entry")
 
 
 @dataclass

@@ -10,16 +10,13 @@ dialog is replaced. Nothing sleeps: waits are qtbot.waitUntil / waitSignal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import shiboken6
-from cryptography.hazmat.primitives import serialization
 from helpers.accessibility import accessible_name, assert_all_named, tab_reaches_everything
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -30,77 +27,32 @@ from app.domain import ProfileInfo, Record, Subject
 from app.exchange.queue import build_queue
 from app.exchange.relay import Exchange
 from app.export.exports import Exports
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.service import Haven
+from tests.haven_testkit import (
+    CHILD_DOB,
+    DSL,
+    NOW,
+    TEACHER,
+    Identity,
+    example,
+    new_session,
+)
 from ui.main_window import MainWindow
 from ui.queue_view import QueueView
 from ui.received import ChildMatchDialog, DecisionDialog, ImportResultsDialog
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import TABS, SettingsDialog
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-PASSPHRASE = "copper kettle winter lantern"
-FIXED_NOW = datetime(2026, 11, 25, 9, 30)
 SLOW_MS = 120_000  # signing, encrypting and verifying on a slow CI machine
 CHILD_NAME = "Jamie Example"
-CHILD_DOB = "2012-02-10"
 DSL_LABEL = "My designated safeguarding lead"
-
-PRACTITIONER = ProfileInfo(
-    name="Sam Teacher",
-    role="practitioner",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="teacher@school.example",
-)
-DSL = ProfileInfo(
-    name="Robin Lead",
-    role="dsl",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="dsl@school.example",
-)
+PRACTITIONER = TEACHER
 
 W = TypeVar("W", bound=QWidget)
 
 
-def example(form_id: str) -> dict[str, Any]:
-    data = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
 # ---- two profiles, as tests/exchange/conftest.py makes them ---------------------------------
-
-
-@dataclass(frozen=True)
-class Identity:
-    p12: bytes
-    password: str
-    cert_pem: str
-
-
-def make_identity(org: str, email: str) -> Identity:
-    from app.export.certificates import create_self_signed, to_pkcs12
-
-    key, cert = create_self_signed(org, email=email)
-    password = "pkcs12 test password"
-    return Identity(
-        to_pkcs12(key, cert, password),
-        password,
-        cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-    )
-
-
-@pytest.fixture(scope="module")
-def identities() -> dict[str, Identity]:
-    """One certificate per person for the module (RSA 3072 generation is slow)."""
-    return {
-        "practitioner": make_identity("Example Academy teacher", PRACTITIONER.email),
-        "dsl": make_identity("Example Academy DSL", DSL.email),
-    }
 
 
 @dataclass
@@ -141,8 +93,8 @@ class Pair:
 
 
 def make_person(folder: Path, info: ProfileInfo, identity: Identity) -> Person:
-    session = create_profile(folder, info, PASSPHRASE, kdf=FAST_KDF)
-    haven = Haven(session, clock=lambda: FIXED_NOW)
+    session = new_session(folder, info)
+    haven = Haven(session, clock=lambda: NOW)
     exports = Exports(haven)
     exports.import_certificate(identity.p12, identity.password)
     return Person(folder, session, haven, exports, Exchange(exports))
@@ -151,14 +103,14 @@ def make_person(folder: Path, info: ProfileInfo, identity: Identity) -> Person:
 def make_pair(tmp_path: Path, identities: dict[str, Identity], *, dsl_set_up: bool = True) -> Pair:
     """A practitioner whose "dsl" recipient is the DSL, and a DSL who trusts them (and
     back, so returns reach the author)."""
-    practitioner = make_person(tmp_path / "practitioner", PRACTITIONER, identities["practitioner"])
+    practitioner = make_person(tmp_path / "practitioner", PRACTITIONER, identities["teacher"])
     dsl = make_person(tmp_path / "dsl", DSL, identities["dsl"])
     if dsl_set_up:
         practitioner.exports.set_recipient(
             "dsl", mailbox=DSL.email, certificate_pem=identities["dsl"].cert_pem
         )
         practitioner.exchange.trust(identities["dsl"].cert_pem, "My DSL")
-    dsl.exchange.trust(identities["practitioner"].cert_pem, PRACTITIONER.name)
+    dsl.exchange.trust(identities["teacher"].cert_pem, PRACTITIONER.name)
     return Pair(practitioner, dsl)
 
 

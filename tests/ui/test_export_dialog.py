@@ -8,7 +8,6 @@ platform's, not Haven's). Nothing sleeps: waits are qtbot.waitUntil.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -34,17 +33,15 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import ProfileInfo, Record, Subject
 from app.export.exports import Exports
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.service import Haven
+from tests.haven_testkit import example, new_session
 from ui import export_dialog
 from ui.clipboard import ClipboardGuard
 from ui.export_dialog import ExportDialog, PassphraseDialog
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
 PASSPHRASE = "amber meadow signal harbour"
 FIXED_NOW = datetime(2026, 11, 29, 10, 0)
 CHILD_NAME = "Jamie Example"
@@ -58,12 +55,6 @@ USER = ProfileInfo(
 )
 PASSPHRASE_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)+$")
 SLOW_MS = 120_000  # key generation, PDF rendering and signing on a slow CI machine
-
-
-def example(form_id: str) -> dict[str, Any]:
-    data = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 @dataclass
@@ -93,7 +84,7 @@ def make_desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Callable
 
     def make(*, training: bool = False) -> Desk:
         folder = tmp_path / ("training" if training else "profile")
-        session = create_profile(folder, replace(USER, training=training), PASSPHRASE, kdf=FAST_KDF)
+        session = new_session(folder, replace(USER, training=training), PASSPHRASE)
         guard = ClipboardGuard()
         window = MainWindow(
             folder,

@@ -7,21 +7,15 @@ organisation), the mail server (proved by sending through a real STARTTLS server
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import json
-import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shiboken6
-from aiosmtpd.controller import Controller
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 from helpers.accessibility import assert_all_named, tab_reaches_everything
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -35,14 +29,12 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import ProfileInfo
 from app.export.exports import Exports
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.service import Haven
+from tests.haven_testkit import MailServers, Recorder, example, new_session
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
 PASSPHRASE = "amber meadow signal harbour"
 FIXED_NOW = dt.datetime(2026, 11, 29, 10, 0)
 ORG = "Example Youth Service"
@@ -55,12 +47,6 @@ USER = ProfileInfo(
 )
 P12_PASSWORD = "pkcs12 test password"
 SLOW_MS = 120_000
-
-
-def example(form_id: str) -> dict[str, Any]:
-    data = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 @dataclass
@@ -81,7 +67,7 @@ class Desk:
 @pytest.fixture
 def desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Desk]:
     folder = tmp_path / "profile"
-    session = create_profile(folder, USER, PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(folder, USER, PASSPHRASE)
     window = MainWindow(
         folder,
         listen_to_os=False,
@@ -299,50 +285,6 @@ def test_without_a_keychain_the_option_is_disabled_and_explained(
 # ---- mail server, proved by sending -------------------------------------------------------
 
 
-def _certificate(
-    key: rsa.RSAPrivateKey,
-    name: str,
-    issuer: tuple[rsa.RSAPrivateKey, x509.Certificate] | None = None,
-) -> x509.Certificate:
-    now = dt.datetime.now(dt.UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    signer, issuer_name = (key, subject) if issuer is None else (issuer[0], issuer[1].subject)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
-    )
-    if issuer is None:
-        builder = builder.add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-    else:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        ).add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-    return builder.sign(signer, hashes.SHA256())
-
-
-@dataclass
-class Recorder:
-    envelopes: list[Any] = field(default_factory=list)
-    over_tls: list[bool] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        self.over_tls.append(session.ssl is not None)
-        return "250 2.0.0 Ok: queued as SETTINGS1"
-
-
 @dataclass
 class MailServer:
     recorder: Recorder
@@ -351,37 +293,10 @@ class MailServer:
 
 
 @pytest.fixture
-def mail_server(tmp_path: Path) -> Iterator[MailServer]:
-    """A STARTTLS-only mail server on 127.0.0.1 with a throwaway CA."""
-    import socket
-
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = _certificate(ca_key, "Haven Settings Test CA")
-    server_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    server = _certificate(server_key, "127.0.0.1", issuer=(ca_key, ca))
-    chain, key_file = tmp_path / "server.pem", tmp_path / "server.key"
-    chain.write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(chain, key_file)
-    ca_file = tmp_path / "mail-ca.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    recorder = Recorder()
-    controller = Controller(
-        recorder, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    yield MailServer(recorder, port, ca_file)
-    controller.stop()
+def mail_server(mail_servers: MailServers) -> MailServer:
+    """A STARTTLS-only mail server on 127.0.0.1 (the root conftest's, with its CA)."""
+    recorder, port = mail_servers.start()
+    return MailServer(recorder, port, mail_servers.tls.ca_file)
 
 
 def test_mail_server_from_settings_sends_the_outbox(
@@ -451,7 +366,7 @@ def test_training_profile_cannot_set_up_sending(
     from dataclasses import replace
 
     folder = tmp_path / "training"
-    session = create_profile(folder, replace(USER, training=True), PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(folder, replace(USER, training=True), PASSPHRASE)
     try:
         dialog = SettingsDialog(Haven(session), tab="mail")
         qtbot.addWidget(dialog)

@@ -10,7 +10,6 @@ people do with notes written elsewhere.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,10 +20,11 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-from app.domain import ProfileInfo, Subject
+from app import fictional
+from app.domain import Subject
+from app.fictional import EXAMPLE_WORKER, add_example_child, throwaway_profile
 from app.forms.registry import FormRegistry
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.service import Haven
 from ui.form.group_editor import GroupEditor
 from ui.form.item_widgets import (
@@ -51,16 +51,9 @@ FORM_IDS = (
     "missing-episode",
     "return-interview",
 )
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
+FAST_KDF = fictional.THROWAWAY_KDF
 PASSPHRASE = "amber meadow signal harbour"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="practitioner",
-    agency="Example Youth Service",
-    local_authority="Birmingham",
-    email="sam.example@example.org",
-    phone="07700 900123",
-)
+USER = EXAMPLE_WORKER
 FIXED_NOW = datetime(2026, 11, 29, 10, 0)
 """Every test evaluates forms at the same moment, after every date in the examples."""
 
@@ -110,15 +103,15 @@ class Workbench:
 
 
 def make_workbench(folder: Path, registry: FormRegistry | None = None) -> Workbench:
-    session = create_profile(folder, USER, PASSPHRASE, kdf=FAST_KDF)
+    session = throwaway_profile(folder, USER, PASSPHRASE)
     haven = Haven(session, registry=registry, clock=lambda: FIXED_NOW)
-    child = haven.add_child("Jamie Example", "2012-02-10", known_as="JJ", gender="Female")
+    child = add_example_child(haven)
     return Workbench(folder, session, haven, child)
 
 
 def example_answers(form_id: str) -> dict[str, Any]:
-    data = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(data, dict)
+    data = fictional.example_answers(form_id)
+    assert data, f"forms/examples has no answers for {form_id}"
     return data
 
 
