@@ -41,6 +41,7 @@ from app.profile import Session
 from ui import plain_text
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
+from ui.widgets.work_pages import ProgressPage, ResultPage
 from ui.workers import Task, run_task
 
 FILE_FILTER = f"Haven backups (*{SUFFIX})"
@@ -109,8 +110,15 @@ class BackupDialog(QDialog):
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("backupPages")
         self.pages.addWidget(self._build_choices_page(folder))
-        self.pages.addWidget(self._build_progress_page())
-        self.pages.addWidget(self._build_result_page())
+        self.progress_page = ProgressPage(
+            self, title="Backing up", prefix="backup", bar_name="Backup progress"
+        )
+        self.pages.addWidget(self.progress_page)
+        self.result_page = ResultPage(self, title="Backup written", prefix="backup")
+        self.result_page.text.setAccessibleName("Backup result")
+        self.pages.addWidget(self.result_page)
+        self.progress_text, self.progress = self.progress_page.text, self.progress_page.bar
+        self.result_text = self.result_page.text
         layout.addWidget(self.pages, 1)
 
         buttons = QHBoxLayout()
@@ -210,42 +218,6 @@ class BackupDialog(QDialog):
         edit.setAccessibleName(name)
         return edit
 
-    def _build_progress_page(self) -> QWidget:
-        page = QWidget(self)
-        page.setObjectName("backupProgressPage")
-        box = QVBoxLayout(page)
-        box.addWidget(heading("Backing up", page, level=2))
-        self.progress_text = QLabel("Starting…", page)
-        self.progress_text.setObjectName("backupProgressText")
-        self.progress_text.setTextFormat(Qt.TextFormat.PlainText)
-        box.addWidget(self.progress_text)
-        self.progress = QProgressBar(page)
-        self.progress.setObjectName("backupProgress")
-        self.progress.setRange(0, 100)
-        self.progress.setAccessibleName("Backup progress")
-        box.addWidget(self.progress)
-        box.addStretch(1)
-        return page
-
-    def _build_result_page(self) -> QWidget:
-        page = QWidget(self)
-        page.setObjectName("backupResultPage")
-        box = QVBoxLayout(page)
-        box.addWidget(heading("Backup written", page, level=2))
-        self.result_text = QLabel(page)
-        self.result_text.setObjectName("backupResult")
-        self.result_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.result_text.setWordWrap(True)
-        self.result_text.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByKeyboard
-            | Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.result_text.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.result_text.setAccessibleName("Backup result")
-        box.addWidget(self.result_text)
-        box.addStretch(1)
-        return page
-
     # ---- state ----------------------------------------------------------------------------
 
     @property
@@ -330,8 +302,7 @@ class BackupDialog(QDialog):
         self._forget_passphrases()
         self._stop = threading.Event()
         self._running = True
-        self.progress.setValue(0)
-        self.progress_text.setText("Starting…")
+        self.progress_page.restart()
         self._set_page(self.PAGE_PROGRESS)
         self._task = run_task(
             run_backup,
@@ -348,9 +319,7 @@ class BackupDialog(QDialog):
     def _progressed(self, percent: int, text: str) -> None:
         if self._stop.is_set():
             return
-        self.progress.setValue(percent)
-        self.progress_text.setText(plain_text(text, one_line=True))
-        self.progress.setAccessibleDescription(f"{percent}% - {self.progress_text.text()}")
+        self.progress_page.show_progress(percent, text)
 
     def _task_finished(self) -> None:
         self._task = None

@@ -40,7 +40,7 @@ from app.reports.lscb import (
 from app.reports.lscb_output import Progress, save_lscb
 from app.service import Haven
 from ui.errors import InlineError, show_error
-from ui.export_dialog import ask_save_path
+from ui.export.save_path import ask_save_path
 from ui.theme import heading, training_banner
 from ui.workers import Task, run_task
 

@@ -283,7 +283,7 @@ class RiskOverTimePanel(QWidget):
     def save_pack(self) -> Task | None:
         """Ask where to save (suggesting the child's reference as the name), then export."""
         from app.reports.mase_pack import mase_pack_filename
-        from ui.export_dialog import ask_save_path
+        from ui.export.save_path import ask_save_path
 
         try:
             name = mase_pack_filename(self._haven.child(self.subject_id))
