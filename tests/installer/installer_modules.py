@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(name: str) -> ModuleType:
-    qualified = f"haven_installer_{name}"
+    qualified = "haven_installer_" + name.replace("/", "_")
     if qualified in sys.modules:
         return sys.modules[qualified]
     spec = importlib.util.spec_from_file_location(qualified, ROOT / "installer" / f"{name}.py")
