@@ -78,7 +78,7 @@ class RetentionNotice(QFrame):
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         row.addWidget(self.message, 1)
-        self.show_button = QPushButton("S&how", self)
+        self.show_button = QPushButton("Show l&ist", self)  # Alt+S, Alt+H: Search, Help
         self.show_button.setObjectName("retentionNoticeShow")
         self.show_button.setCheckable(True)
         row.addWidget(self.show_button)
@@ -188,7 +188,7 @@ class RetentionNotice(QFrame):
 
     def _toggle_list(self, shown: bool) -> None:
         self.list.setVisible(shown)
-        self.show_button.setText("&Hide" if shown else "&Show")
+        self.show_button.setText("Hide l&ist" if shown else "Show l&ist")
         self.show_button.setAccessibleName(
             "Hide the records due to be deleted" if shown else "Show the records due to be deleted"
         )

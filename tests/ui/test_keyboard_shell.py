@@ -155,6 +155,11 @@ def test_tab_follows_the_reading_order(qtbot: QtBot, chronology_window: Any) -> 
 def test_mnemonics_are_unique_in_every_view(qtbot: QtBot, chronology_window: Any) -> None:
     window = chronology_window
     assert_unique_mnemonics(window)
+    # The retention notice and the crash banner sit above every view when they show.
+    for banner in (window.retention_notice, window.reopen_banner):
+        banner.setVisible(True)
+    window.retention_notice.show_button.setVisible(True)
+    assert_unique_mnemonics(window)
     window.show_my_work()
     assert_unique_mnemonics(window)
     child_id = window.subject_id or window.haven.children()[0].id
