@@ -149,12 +149,28 @@ class Session:
     def uses_keychain(self) -> bool:
         return self.keyfile().wrap_of("keychain") is not None
 
+    @property
+    def damaged(self) -> bool:
+        """True once the background integrity check (or any read) found a damaged page:
+        every write now raises StoreCorrupt and the file is kept as it is."""
+        return self.db.damaged
+
+    def integrity_state(self) -> str:
+        """ "pending", "running", "ok", "damaged" or "cancelled" (app.store.IntegrityCheck)."""
+        if self.db.damaged:
+            return "damaged"
+        check = self.db.integrity
+        return check.state if check is not None else "pending"
+
     def lock(self) -> None:
         """Close the database and forget the key (auto-lock, quit)."""
         if not self._data_key:
             return
         try:
-            self.repo.audit(self.actor, "lock")
+            if self.db.integrity is not None:
+                self.db.integrity.cancel()
+            if not self.db.damaged:
+                self.repo.audit(self.actor, "lock")
         finally:
             self.db.close()
             for i in range(len(self._data_key)):
@@ -354,6 +370,9 @@ def unlock(folder: Path, passphrase: str | None = None) -> Session:
         data_key = new_key
     session = Session(paths, meta, db, data_key)
     session.repo.audit(session.actor, "unlock", None, "keychain" if passphrase is None else "")
+    # The whole-file check runs after unlock, off this thread: unlock no longer grows with
+    # the file, and a failure still stops every write (EncryptedDatabase.mark_damaged).
+    db.check_integrity_in_background(data_key)
     return session
 
 
@@ -368,4 +387,5 @@ def recover(folder: Path, private_key_pem: bytes, new_passphrase: str) -> Sessio
     keys.write_key_file(paths.key, keys.replace_wrap(keyfile, wrap))
     session = Session(paths, read_meta(folder), db, data_key)
     session.repo.audit(session.actor, "passphrase-change", None, "recovery")
+    db.check_integrity_in_background(data_key)
     return session

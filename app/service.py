@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter, SearchHit, Subject
-from app.errors import AnswersError, InvalidState, ValidationFailed
+from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
 from app.forms import (
     EvaluationContext,
     FormDefinition,
@@ -30,6 +30,7 @@ from app.forms import (
     summarise,
     validate,
 )
+from app.forms.chooser import forms_for_role
 from app.forms.dates import naive_local, parse_date, parse_datetime
 from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.profile import Session
@@ -157,6 +158,8 @@ class Haven:
                 "name": subject.name if subject else None,
                 "dob": subject.dob if subject else None,
                 "known_as": subject.known_as if subject else None,
+                "gender": subject.gender if subject else None,
+                "local_authority": subject.local_authority if subject else None,
             },
             profile={
                 "name": info.name,
@@ -206,6 +209,24 @@ class Haven:
     def children(self) -> list[Subject]:
         return self.repo.list_subjects()
 
+    def children_page(self, offset: int, limit: int) -> list[Subject]:
+        """One page of the children list, in name order (the list fetches more as it scrolls)."""
+        return self.repo.subjects_page(offset, limit)
+
+    def children_count(self) -> int:
+        return self.repo.count_subjects()
+
+    def find_children(self, text: str) -> list[Subject]:
+        """The children a search finds (by name, reference or a record's words), by name."""
+        found: dict[str, Subject] = {}
+        for hit in self.search(text):
+            if hit.subject_id not in found:
+                try:
+                    found[hit.subject_id] = self.repo.get_subject(hit.subject_id)
+                except NotFound:
+                    continue
+        return sorted(found.values(), key=lambda s: (s.name.casefold(), s.id))
+
     def child(self, subject_id: str) -> Subject:
         return self.repo.get_subject(subject_id)
 
@@ -216,7 +237,10 @@ class Haven:
         return self.registry.get(record.form_id, record.form_version)
 
     def startable_forms(self) -> list[tuple[str, str]]:
-        return [(f.id, f.title) for f in self.registry.latest()]
+        """(id, title) in the order this profile's role uses them (screening first for a
+        practitioner; FORMAT.md ``chooser_order``)."""
+        forms = forms_for_role(self.registry.latest(), self.session.info.role)
+        return [(f.id, f.title) for f in forms]
 
     def start_record(
         self,
@@ -269,7 +293,12 @@ class Haven:
         return self.repo.get_record(record_id, viewer=self.actor if audited else None)
 
     def save_draft(self, record_id: str, answers: Mapping[str, Any]) -> SaveResult:
-        """Autosave: validate (for the draft's error count), then one short transaction."""
+        """Autosave: validate (for the draft's error count), then one short transaction.
+
+        The search index is not rewritten on every keystroke (issue 11): the transaction
+        queues it (index_pending) and `index_pending()` writes it on search, completion,
+        unlock or when the window is idle, so a save killed mid-typing is still found.
+        """
         answers = _check_answers_shape(answers)
         record = self.repo.get_record(record_id)
         form = self.form_for(record)
@@ -280,10 +309,30 @@ class Haven:
             record.id,
             answers,
             problem_count=_errors(problems),
-            summary=summarise(form, answers, ctx),
             episode=_episode_fields(form, answers),
+            defer_index=True,
         )
         return SaveResult(saved_at, problems)
+
+    def index_pending(self) -> int:
+        """Write the search-index rows autosave queued; returns how many were queued.
+
+        Summaries are made here, from the stored answers, by the same `summarise` the
+        index always used; a record gone since (deleted, purged) just loses its marker.
+        """
+        pending = self.repo.pending_index()
+        entries: list[tuple[str, int, str | None]] = []
+        for record_id, seq in pending:
+            try:
+                record = self.repo.get_record(record_id)
+            except NotFound:
+                entries.append((record_id, seq, None))
+                continue
+            form = self.form_for(record)
+            entries.append((record_id, seq, summarise(form, record.answers, self.context(record))))
+        if entries:
+            self.repo.index_records(entries)
+        return len(entries)
 
     def check(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Problem]:
         record = self.repo.get_record(record_id)
@@ -346,6 +395,8 @@ class Haven:
         return self.repo.review_record(self.actor, record_id, comment)
 
     def search(self, text: str) -> list[SearchHit]:
+        # Queued autosaves are indexed first, so a search always sees the latest words.
+        self.index_pending()
         return self.repo.search(text)
 
     # ---- missing episodes, flags and chronology ------------------------------------------

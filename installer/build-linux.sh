@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Build the Linux one-folder bundle and pack it as a tarball.
+# Build the Linux bundle, check its size and pack it with its .desktop entry and icon:
+# the same as `make installer`. Output: dist/Haven-VERSION-linux-ARCH.tar.gz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/pyinstaller --noconfirm installer/haven.spec
-tar -C dist -czf dist/Haven-linux-x86_64.tar.gz Haven
-echo "dist/Haven-linux-x86_64.tar.gz"
+.venv/bin/python installer/build.py "$@"

@@ -1,6 +1,7 @@
 """Start-up: the application object, theme, crash log, then first run / unlock / window.
 
-`haven` (app.cli) calls `run(profile_dir)`; `haven --profile-dir DIR` passes DIR. With no
+`haven-desktop` / `python -m ui` / `haven` with no subcommand (ui.__main__) call
+`run(profile_dir)`; `--profile-dir DIR` passes DIR. With no
 profile in the folder the first-run dialog creates one (or opens the training profile);
 otherwise the main window starts on its unlock screen.
 

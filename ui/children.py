@@ -1,15 +1,17 @@
 """The children list with full-text search, and the "New child" dialog.
 
-Search runs over the encrypted store's index (Haven.search) off the UI thread through
-ui.workers, debounced while the user types; a result that arrives after a newer search
-started, or after an auto-lock destroyed the panel, is dropped.
+The list is a QListView over ui.children_model.ChildrenModel, which pages through the
+store (one page at unlock, more as the user scrolls), so start-up does not grow with the
+number of children. Search runs over the encrypted store's index (Haven.search) off the
+UI thread through ui.workers, debounced while the user types; a result that arrives after
+a newer search started, or after an auto-lock destroyed the panel, is dropped.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,25 +20,25 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.domain import LOCAL_AUTHORITIES, SearchHit, Subject
+from app.domain import LOCAL_AUTHORITIES, Subject
 from app.errors import HavenError
 from app.forms.dates import format_date, parse_date
 from app.service import Haven
 from ui import plain_text
+from ui.children_model import SUBJECT_ROLE, ChildrenModel
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
 from ui.widgets.date_input import DateInput
 from ui.workers import Task, run_task
 
 SEARCH_DEBOUNCE_MS = 250
-SUBJECT_ROLE = Qt.ItemDataRole.UserRole
+__all__ = ["SUBJECT_ROLE", "ChildrenPanel", "NewChildDialog", "child_line"]
 
 
 def child_line(subject: Subject) -> str:
@@ -64,8 +66,7 @@ class ChildrenPanel(QWidget):
         self._haven = haven
         self._generation = 0
         self._task: Task | None = None
-        self._subjects: list[Subject] = []
-        self._filter: set[str] | None = None
+        self._searching_for = ""
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Children", self, level=2))
@@ -90,7 +91,9 @@ class ChildrenPanel(QWidget):
         self.result_status.setWordWrap(True)
         layout.addWidget(self.result_status)
 
-        self.list = QListWidget(self)
+        self.model = ChildrenModel(haven, child_line, self)
+        self.list = QListView(self)
+        self.list.setModel(self.model)
         self.list.setObjectName("childrenList")
         self.list.setAccessibleName("Children")
         self.list.setAccessibleDescription(
@@ -113,8 +116,8 @@ class ChildrenPanel(QWidget):
         self._debounce.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _text: self._debounce.start())
         self.search.returnPressed.connect(self._search_now)
-        self.list.itemActivated.connect(self._activated)
-        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.activated.connect(self._activated)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
         self.new_button.clicked.connect(self.new_child_requested)
 
         self.refresh()
@@ -123,33 +126,26 @@ class ChildrenPanel(QWidget):
 
     def refresh(self, select: str | None = None) -> None:
         current = select or self.current_subject_id()
-        self._subjects = self._haven.children()
-        self._fill(current)
+        if self._searching_for:
+            self._run_search()
+            return
+        self.model.load_first_page()
+        self._show(current)
 
-    def _fill(self, select: str | None) -> None:
+    def _show(self, select: str | None) -> None:
+        """Make `select` (or the first child) current, quietly, and say what is shown."""
         self.list.blockSignals(True)
-        self.list.clear()
-        chosen: QListWidgetItem | None = None
-        shown = 0
-        for subject in self._subjects:
-            if self._filter is not None and subject.id not in self._filter:
-                continue
-            item = QListWidgetItem(child_line(subject))
-            item.setData(SUBJECT_ROLE, subject.id)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, child_line(subject))
-            self.list.addItem(item)
-            shown += 1
-            if subject.id == select:
-                chosen = item
-        if chosen is not None:
-            self.list.setCurrentItem(chosen)
-        elif self.list.count():
-            self.list.setCurrentRow(0)
+        self.list.selectionModel().blockSignals(True)
+        row = self.model.row_of(select) if select else None
+        if row is None and self.model.rowCount():
+            row = 0
+        if row is not None:
+            self.list.setCurrentIndex(self.model.index(row, 0))
+        self.list.selectionModel().blockSignals(False)
         self.list.blockSignals(False)
-        if self._filter is None:
-            self._set_status(
-                "No children yet. Use New child to add one." if not self._subjects else ""
-            )
+        shown = self.model.total
+        if not self._searching_for:
+            self._set_status("No children yet. Use New child to add one." if not shown else "")
         else:
             self._set_status(
                 f"{shown} child{'ren' if shown != 1 else ''} found"
@@ -167,29 +163,33 @@ class ChildrenPanel(QWidget):
             )
 
     def current_subject_id(self) -> str | None:
-        item = self.list.currentItem()
-        value = item.data(SUBJECT_ROLE) if item is not None else None
+        value = self.list.currentIndex().data(SUBJECT_ROLE)
         return str(value) if value else None
 
     def select(self, subject_id: str) -> None:
         """Mark the child shown elsewhere as current, without re-announcing the choice."""
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if item.data(SUBJECT_ROLE) == subject_id:
-                self.list.blockSignals(True)
-                self.list.setCurrentItem(item)
-                self.list.blockSignals(False)
-                return
+        row = self.model.row_of(subject_id)
+        if row is None:
+            return
+        self.list.blockSignals(True)
+        self.list.selectionModel().blockSignals(True)
+        self.list.setCurrentIndex(self.model.index(row, 0))
+        self.list.selectionModel().blockSignals(False)
+        self.list.blockSignals(False)
 
     def visible_subject_ids(self) -> list[str]:
-        return [str(self.list.item(r).data(SUBJECT_ROLE)) for r in range(self.list.count())]
+        """The children in the list so far (a page at a time when not searching)."""
+        return self.model.subject_ids()
 
-    def _activated(self, item: QListWidgetItem) -> None:
-        self.child_selected.emit(str(item.data(SUBJECT_ROLE)))
+    def _activated(self, index: QModelIndex) -> None:
+        value = index.data(SUBJECT_ROLE)
+        if value:
+            self.child_selected.emit(str(value))
 
-    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        if current is not None and self.list.hasFocus():
-            self.child_selected.emit(str(current.data(SUBJECT_ROLE)))
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        value = current.data(SUBJECT_ROLE) if current.isValid() else None
+        if value and self.list.hasFocus():
+            self.child_selected.emit(str(value))
 
     # ---- search -------------------------------------------------------------------------
 
@@ -209,12 +209,15 @@ class ChildrenPanel(QWidget):
             self._task.cancel()
             self._task = None
         if not text:
-            self._filter = None
-            self._fill(self.current_subject_id())
+            current = self.current_subject_id()
+            self._searching_for = ""
+            self.model.load_first_page()
+            self._show(current)
             return
+        self._searching_for = text
         self._set_status("Searching…")
         self._task = run_task(
-            self._haven.search,
+            self._haven.find_children,
             text,
             context=self,
             on_success=lambda hits: self._search_done(generation, hits),
@@ -225,11 +228,10 @@ class ChildrenPanel(QWidget):
         if generation != self._generation:
             return
         self._task = None
-        found: set[str] = set()
-        if isinstance(hits, list):
-            found = {h.subject_id for h in hits if isinstance(h, SearchHit)}
-        self._filter = found
-        self._fill(self.current_subject_id())
+        current = self.current_subject_id()
+        found = [s for s in hits if isinstance(s, Subject)] if isinstance(hits, list) else []
+        self.model.show_only(found)
+        self._show(current)
 
     def _search_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

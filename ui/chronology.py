@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import HavenError, NotFound
 from app.forms.dates import (
+    age_on,
     format_date,
     parse_date,
 )
@@ -79,10 +80,17 @@ class ChronologyView(QWidget):
         born = parse_date(subject.dob) if subject.dob else None
         if born is not None:
             facts.append(f"born {format_date(born)}")
+            age = age_on(born, haven.clock().date())
+            if age is not None:
+                facts.append(f"age {age}")
+        if subject.gender:
+            facts.append(plain_text(subject.gender, one_line=True, limit=40))
         if subject.local_authority:
             facts.append(plain_text(subject.local_authority, one_line=True))
         self.facts = QLabel(" · ".join(facts), self)
+        self.facts.setObjectName("childFacts")
         self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
 
         self.flags = QLabel(self)
@@ -100,9 +108,10 @@ class ChronologyView(QWidget):
         self.form_choice.setAccessibleDescription("Choose a form to start for this child.")
         for form_id, form_title in haven.startable_forms():
             self.form_choice.addItem(plain_text(form_title, one_line=True), form_id)
-        choice_label = QLabel("&Form", self)
+        # Mnemonics are unique in the window: Alt+F is the File menu, Alt+S the search.
+        choice_label = QLabel("Fo&rm to start", self)
         choice_label.setBuddy(self.form_choice)
-        self.start_button = QPushButton("&Start form", self)
+        self.start_button = QPushButton("S&tart form", self)
         self.start_button.setObjectName("startFormButton")
         self.start_button.setAccessibleName("Start form")
         self.start_button.setAccessibleDescription(
@@ -182,9 +191,10 @@ class ChronologyView(QWidget):
         # under the flags, with the MASE pack export (ui.risk_chart).
         self.risk_panel = RiskOverTimePanel(haven, subject_id, self)
         layout.insertWidget(layout.indexOf(self.flags) + 1, self.risk_panel)
-        QWidget.setTabOrder(self.flags, self.risk_panel.chart)
-        QWidget.setTabOrder(self.risk_panel.chart, self.risk_panel.export_button)
-        QWidget.setTabOrder(self.risk_panel.export_button, self.form_choice)
+        # Reading order: the panel's Export button sits on its heading, above the chart.
+        QWidget.setTabOrder(self.flags, self.risk_panel.export_button)
+        QWidget.setTabOrder(self.risk_panel.export_button, self.risk_panel.chart)
+        QWidget.setTabOrder(self.risk_panel.chart, self.form_choice)
         self.risk_panel.export_mase_pack.connect(lambda _subject_id: self.risk_panel.save_pack())
         self.refresh()
 

@@ -54,7 +54,7 @@ from app.directory import Recipient
 from app.domain import Record
 from app.errors import ExportError, HavenError, InvalidState, SharingDecisionRequired
 from app.export.atomic import write_atomic
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.service import Haven
 from ui import plain_text
 from ui.clipboard import ClipboardGuard

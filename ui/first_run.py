@@ -11,7 +11,10 @@ reason, never silently dropped.
 profile full of fictional children, so people can learn Haven without real data.
 
 Errors are shown beside the field they are about, summarised at the top, and announced
-to screen readers (ui.errors.InlineError).
+to screen readers (ui.errors.InlineError). Shown errors make the dialog taller rather
+than squashing the fields (issue 14), and a message goes as soon as its field is fixed,
+without waiting for the next "Create my profile" (the summary follows); new messages
+only ever appear on submitting, as in GOV.UK forms.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from app.errors import ProfileError, WeakPassphrase
 from app.profile import create_profile
 from ui.errors import InlineError, show_error
 from ui.theme import heading
+from ui.widgets.focus_ring import install_focus_ring
 from ui.workers import Task, run_task
 
 ROLE_CHOICES = (
@@ -68,6 +72,10 @@ class FirstRunDialog(QDialog):
         self._dir = profile_dir
         self._kdf = kdf
         self._task: Task | None = None
+        self._summarised: list[str] = []
+        install_focus_ring()
+        # Wide enough for a message on a line or two, not a column of single words.
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 64)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Welcome to Haven", self))
@@ -189,6 +197,9 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.status)
 
         self.passphrase.textChanged.connect(self._update_strength)
+        for edit in (self.name, self.agency, self.passphrase, self.confirm):
+            edit.textChanged.connect(self._recheck)
+        self.local_authority.currentIndexChanged.connect(self._recheck)
         self.create_button.clicked.connect(self.submit)
         self.practise_button.clicked.connect(self._practise)
         self.cancel_button.clicked.connect(self.reject)
@@ -248,29 +259,78 @@ class FirstRunDialog(QDialog):
                 )
         return found
 
-    def submit(self) -> None:
-        if self._task is not None:
-            return
-        for label in (
+    def _error_labels(self) -> tuple[InlineError, ...]:
+        return (
             self.name_error,
             self.agency_error,
             self.la_error,
             self.passphrase_error,
             self.confirm_error,
-        ):
+        )
+
+    def _show_summary(self, messages: list[str]) -> None:
+        if not messages:
+            self.summary.clear_message()
+            return
+        n = len(messages)
+        self.summary.show_message(
+            ("There is a problem: " if n == 1 else f"There are {n} problems: ")
+            + " ".join(messages)
+        )
+
+    def _recheck(self) -> None:
+        """Drop the messages whose field is now right (never add one while typing)."""
+        if not any(label.isVisibleTo(self) for label in self._error_labels()):
+            if self.summary.isVisibleTo(self) and not self.problems():
+                self.summary.clear_message()
+                self._fit()
+            return
+        still = {id(label): message for label, message, _w in self.problems()}
+        remaining: list[str] = []
+        for label in self._error_labels():
+            if not label.isVisibleTo(self):
+                continue
+            message = still.get(id(label))
+            if message is None:
+                label.clear_message()
+            else:
+                if message != label.message():
+                    label.show_message(message)
+                remaining.append(message)
+        if remaining != self._summarised:
+            self._summarised = remaining
+            self._show_summary(remaining)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow (never shrink below what the user chose) to show every message whole."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        if needed > self.height():
+            self.resize(width, needed)
+
+    def submit(self) -> None:
+        if self._task is not None:
+            return
+        for label in self._error_labels():
             label.clear_message()
         problems = self.problems()
         if problems:
             for label, message, _widget in problems:
                 label.show_message(message)
-            n = len(problems)
-            self.summary.show_message(
-                ("There is a problem: " if n == 1 else f"There are {n} problems: ")
-                + " ".join(m for _l, m, _w in problems)
-            )
+            self._summarised = [m for _l, m, _w in problems]
+            self._show_summary(self._summarised)
+            self._fit()
             problems[0][2].setFocus()
             return
+        self._summarised = []
         self.summary.clear_message()
+        self._fit()
         self._busy(True, "Creating your encrypted profile…")
         self._task = run_task(
             create_profile,
@@ -302,6 +362,7 @@ class FirstRunDialog(QDialog):
         self._busy(False, "")
         if isinstance(exc, ProfileError | WeakPassphrase):
             self.summary.show_message(exc.message)
+            self._fit()
         else:
             show_error(self, exc)
 

@@ -6,10 +6,11 @@ with Previous / Continue and the draft's actions, and, for forms with outcomes, 
 Haven suggests beside the page. After the last section comes "Check your answers", whose
 "Complete this record" button completes the record through `Haven.complete`.
 
-Everything form-specific comes from the definition and the engine (HOUSE_STYLE: no
-`if form.id == ...` here): which sections and items show (`visible_sections`,
-`visible_items`, re-evaluated after every change), what is wrong (`validate`), what is
-suggested (`evaluate_outcomes`) and the answers in words (`answered_sections`).
+This module only draws. The rules — which sections and questions show, which come next,
+which problems are shown when, the Continue rule, the completion guard and what a
+record's state allows — live in `app.forms.session.FormSession` (tested without Qt);
+everything form-specific comes from the definition and the engine (HOUSE_STYLE: no
+`if form.id == ...` here).
 
 Validation follows the GOV.UK pattern (validate on Continue, not on blur): Continue on a
 section with problems stays on it once, shows the error summary and moves focus there;
@@ -27,6 +28,8 @@ opaque reference.
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +42,16 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -80,22 +92,37 @@ from ui.errors import show_error
 from ui.form import alert, announce, discard
 from ui.form.autosave import (
     Autosaver,
+    DraftPlace,
     draft_left_open,
     local_date_time,
     local_time,
     mark_draft_closed,
     mark_draft_editing,
+    remember_place,
+    saved_place,
 )
 from ui.form.check_answers import CheckAnswersPage
 from ui.form.error_summary import ErrorSummary
 from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
-from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
+from ui.form.item_widgets import ERROR_COLOUR, ChoiceWidget, ItemContext, ItemWidget
 from ui.form.outcome_panel import OutcomePanel
 from ui.form.widget_factory import create_item_widget
 from ui.received import provenance_text, received_from
 from ui.send_to_dsl import send_to_dsl_button
+from ui.shortcuts_help import FORM_SHORTCUTS, keys_text
 from ui.theme import error_palette, heading
+from ui.widgets.focus_ring import install_focus_ring
+
+log = logging.getLogger(__name__)
+
+NAV_CHARS = 24
+"""Width of the sections list, in digits of the current font (its titles wrap)."""
+OUTCOME_CHARS = 30
+"""Width of the suggestions panel, in digits of the current font."""
+QUESTION_SHARE = 0.6
+"""The question column keeps at least this share of the view's width: a side panel the
+user has not asked for folds away first (a 1366 x 768 school laptop, issue 14)."""
 
 
 @dataclass(frozen=True)
@@ -319,9 +346,14 @@ class FormView(QWidget):
         self._editing_marked = False
         self._nav_rows: list[int] = []
         self.recovered_at: str | None = None
+        self._sections_choice: bool | None = None
+        self._place_written: DraftPlace | None = None
+        self._suggested: dict[str, str] = {}
+        self._suggestions_choice: bool | None = None
         self.autosaver = Autosaver(self._save, self)
         self.autosaver.saved.connect(self._after_save)
         self.autosaver.failed.connect(self._save_failed)
+        install_focus_ring()
         self._build_chrome()
         self._install_shortcuts()
         app = QApplication.instance()
@@ -344,10 +376,31 @@ class FormView(QWidget):
         self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.saved_label)
         root.addLayout(top)
+        toggles = QHBoxLayout()
         self.status_label = QLabel(self)
         self.status_label.setObjectName("recordStatus")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
-        root.addWidget(self.status_label)
+        toggles.addWidget(self.status_label, 1)
+        self.sections_toggle = QPushButton("Hide sections", self)
+        self.sections_toggle.setObjectName("sectionsToggle")
+        self.sections_toggle.setFlat(True)
+        self.sections_toggle.setToolTip(
+            "Show or hide the list of sections (Control+Shift+S). Alt+Left and Alt+Right "
+            "move between sections either way."
+        )
+        self.sections_toggle.setAccessibleDescription(self.sections_toggle.toolTip())
+        self.sections_toggle.clicked.connect(lambda: self.set_sections_shown(None))
+        toggles.addWidget(self.sections_toggle)
+        self.suggestions_toggle = QPushButton("Hide suggestions", self)
+        self.suggestions_toggle.setObjectName("suggestionsToggle")
+        self.suggestions_toggle.setFlat(True)
+        self.suggestions_toggle.setToolTip(
+            "Show or hide what Haven suggests from your answers (Control+Shift+G)."
+        )
+        self.suggestions_toggle.setAccessibleDescription(self.suggestions_toggle.toolTip())
+        self.suggestions_toggle.clicked.connect(lambda: self.set_suggestions_shown(None))
+        toggles.addWidget(self.suggestions_toggle)
+        root.addLayout(toggles)
 
         self.recovered_banner = self._banner("recoveredBanner", QColor("#1d70b8"))
         root.addWidget(self.recovered_banner)
@@ -376,11 +429,14 @@ class FormView(QWidget):
         root.addWidget(self.record_banner)
 
         body = QHBoxLayout()
-        nav_column = QVBoxLayout()
-        nav_label = QLabel("Sections", self)
+        self.nav_panel = QWidget(self)
+        self.nav_panel.setObjectName("sectionsPanel")
+        nav_column = QVBoxLayout(self.nav_panel)
+        nav_column.setContentsMargins(0, 0, 0, 0)
+        nav_label = QLabel("Sections", self.nav_panel)
         nav_label.setTextFormat(Qt.TextFormat.PlainText)
         nav_column.addWidget(nav_label)
-        self.nav = QListView(self)
+        self.nav = QListView(self.nav_panel)
         self.nav_model = SectionListModel(self.nav)
         self.nav.setModel(self.nav_model)
         self.nav.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -393,19 +449,22 @@ class FormView(QWidget):
         )
         self.nav.setWordWrap(True)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
-        width = self.fontMetrics().horizontalAdvance("0") * 26
-        self.nav.setMinimumWidth(width)
-        self.nav.setMaximumWidth(width + width // 2)
-        self.nav.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav_panel.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * NAV_CHARS)
+        self.nav.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         nav_label.setBuddy(self.nav)
         self.nav.clicked.connect(self._nav_chosen)
         self.nav.activated.connect(self._nav_chosen)
         nav_column.addWidget(self.nav)
-        body.addLayout(nav_column)
+        body.addWidget(self.nav_panel)
 
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
-        body.addWidget(self.stack, 3)
+        # The question column takes whatever the side panels leave (at least 60% of the
+        # view: see _fit_panels); its pages wrap rather than scroll sideways.
+        self.stack.setMinimumWidth(0)
+        self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        body.addWidget(self.stack, 1)
 
         self.check_page = CheckAnswersPage()
         self.check_page.change_requested.connect(self._change_from_check)
@@ -421,9 +480,9 @@ class FormView(QWidget):
         self.outcome_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.outcome_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.outcome_scroll.setWidget(self.outcome_panel)
-        self.outcome_scroll.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 28)
-        self.outcome_scroll.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 44)
-        body.addWidget(self.outcome_scroll, 2)
+        self.outcome_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.outcome_scroll.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * OUTCOME_CHARS)
+        body.addWidget(self.outcome_scroll)
         root.addLayout(body, 1)
 
         footer = QHBoxLayout()
@@ -500,22 +559,89 @@ class FormView(QWidget):
         area.setWidget(page)
         return area
 
+    # ==== side panels ========================================================================
+
+    def set_sections_shown(self, shown: bool | None) -> None:
+        """Show or hide the sections list (None: the other way round). The user's choice
+        holds from then on; until they make one, the list folds away when the question
+        column would get less than QUESTION_SHARE of the width."""
+        if shown is None:
+            shown = not self.nav_panel.isVisibleTo(self)
+        self._sections_choice = shown
+        self._fit_panels()
+        if not shown and self.nav.hasFocus():
+            self.focusNextChild()
+
+    def set_suggestions_shown(self, shown: bool | None) -> None:
+        """Show or hide what Haven suggests (None: the other way round); as for sections."""
+        if shown is None:
+            shown = not self.outcome_scroll.isVisibleTo(self)
+        self._suggestions_choice = shown
+        self._fit_panels()
+
+    def _fit_panels(self) -> None:
+        has_outcomes = bool(getattr(self, "form", None) and self.form.outcomes)
+        width = self.width()
+        spacing = self.style().pixelMetric(self.style().PixelMetric.PM_LayoutHorizontalSpacing)
+        budget = width * (1 - QUESTION_SHARE) - 2 * max(spacing, 6)
+        suggestions = has_outcomes and self._suggestions_choice is not False
+        if has_outcomes and self._suggestions_choice is None:
+            suggestions = self.outcome_scroll.width() <= budget
+        left = budget - (self.outcome_scroll.width() if suggestions else 0)
+        sections = self._sections_choice
+        if sections is None:
+            sections = self.nav_panel.width() <= left
+        changed = (
+            self.nav_panel.isVisibleTo(self) != sections
+            or self.outcome_scroll.isVisibleTo(self) != suggestions
+        )
+        self.nav_panel.setVisible(sections)
+        self.outcome_scroll.setVisible(suggestions)
+        self.suggestions_toggle.setVisible(has_outcomes)
+        for button, shown, noun in (
+            (self.sections_toggle, sections, "sections"),
+            (self.suggestions_toggle, suggestions, "suggestions"),
+        ):
+            button.setText(f"{'Hide' if shown else 'Show'} {noun}")
+            button.setAccessibleName(button.text())
+        if changed and hasattr(self, "record"):
+            self.fix_tab_order()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_panels()
+
     def _install_shortcuts(self) -> None:
-        bindings = [
-            ("Ctrl+PgDown", self.next_section),
-            ("Alt+Right", self.next_section),
-            ("Ctrl+PgUp", self.previous_section),
-            ("Alt+Left", self.previous_section),
-            ("Ctrl+S", self._save_shortcut),
-            ("Ctrl+Return", self._ctrl_enter),
-            ("Ctrl+Enter", self._ctrl_enter),
-        ]
+        """Bind ui.shortcuts_help.FORM_SHORTCUTS (the list Help > Keyboard shortcuts
+        shows) and name them in the buttons' tooltips."""
+        slots: dict[str, Callable[[], None]] = {
+            "next": self.next_section,
+            "previous": self.previous_section,
+            "continue": self._ctrl_enter,
+            "save": self._save_shortcut,
+            "sections": lambda: self.set_sections_shown(None),
+            "suggestions": lambda: self.set_suggestions_shown(None),
+        }
         self.shortcuts: list[QShortcut] = []
-        for keys, slot in bindings:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-            self.shortcuts.append(shortcut)
+        for binding in FORM_SHORTCUTS:
+            for keys in binding.keys:
+                shortcut = QShortcut(QKeySequence(keys), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slots[binding.name])
+                self.shortcuts.append(shortcut)
+        for button, name, words in (
+            (self.previous_button, "previous", "Previous section"),
+            (self.continue_button, "continue", "Check this section and continue"),
+            (self.sections_toggle, "sections", "Show or hide the list of sections"),
+            (self.suggestions_toggle, "suggestions", "Show or hide what Haven suggests"),
+            (self.check_page.complete_button, "continue", "Complete this record"),
+        ):
+            button.setToolTip(f"{words} ({keys_text(name)})")
+        self.continue_button.setToolTip(
+            f"{self.continue_button.toolTip()}. {keys_text('next')} goes to the next "
+            "section without stopping."
+        )
+        self.close_button.setToolTip("Save and close this record")
 
     # ==== loading a record ===============================================================
 
@@ -534,11 +660,12 @@ class FormView(QWidget):
             discard(scroll)
         self._pages.clear()
         self._editing_marked = False
+        self._place_written = None
         self.setWindowTitle(f"{self.form.title} — {record.ref}")
         self.form_title.setText(plain_text(self.form.title, one_line=True))
         self.form_title.setAccessibleName(self.form_title.text())
         self._update_status()
-        self.outcome_scroll.setVisible(bool(self.form.outcomes))
+        self._fit_panels()
         self.outcome_panel.clear()
         self.check_button.setVisible(not self.read_only)
         self.delete_button.setVisible(not self.read_only)
@@ -555,6 +682,13 @@ class FormView(QWidget):
                 f"Recovered your draft saved at {self.recovered_at}"
             )
             self.recovered_banner.setVisible(True)
+            place = saved_place(self.haven, record.id) if position is None else None
+            if place is not None:
+                # Back where the user was when Haven stopped, not at section 1.
+                position = FormPosition(
+                    record.id, place.section_index, place.item_id, place.on_check_page
+                )
+                self._place_written = place
         self._rebuild_nav()
         self._show_outcomes(speak=False)
         if position is not None and position.on_check_page:
@@ -644,6 +778,7 @@ class FormView(QWidget):
         self.stack.addWidget(scroll)
         self._apply_visibility(page)
         self._show_displayed_on(page)
+        self._show_suggested_on(page)
         return page
 
     def current_page(self) -> SectionPage | None:
@@ -683,6 +818,7 @@ class FormView(QWidget):
             self._scrolls[index].verticalScrollBar().setValue(0)
         number = self.session.number_of(index)
         announce(page, f"{page.title.text()}, section {number} of {self.session.total}")
+        self._remember_place()
 
     def show_check_page(self, focus: bool = True) -> None:
         """Show every answer by section, with any problems, before completing."""
@@ -706,6 +842,7 @@ class FormView(QWidget):
             target.setFocus(Qt.FocusReason.OtherFocusReason)
             self.check_scroll.verticalScrollBar().setValue(0)
         announce(self.check_page, self.check_page.title.text())
+        self._remember_place()
 
     def _update_check_summary(self, *, take_focus: bool, intro: str | None = None) -> None:
         shown = [
@@ -739,7 +876,8 @@ class FormView(QWidget):
         rows: list[tuple[str, str, bool]] = []
         self._nav_rows = []
         for row in self.session.nav_rows():
-            text = f"{row.number}. {plain_text(row.title, one_line=True)}"
+            title = plain_text(row.title, one_line=True)
+            text = f"{row.number}. {title}" if row.number else title
             if row.has_problem:
                 rows.append((f"{text}\nThere is a problem", f"{text}. There is a problem", True))
             else:
@@ -795,6 +933,15 @@ class FormView(QWidget):
     def _show_outcomes(self, *, speak: bool) -> None:
         if self.form.outcomes:
             self.outcome_panel.show_outcomes(self.session.outcomes(), speak=speak)
+            self._suggested = self.session.suggested()
+            for page in self._pages.values():
+                self._show_suggested_on(page)
+
+    def _show_suggested_on(self, page: SectionPage) -> None:
+        """FORMAT.md ``suggested_by``: where focus lands on an unanswered decision."""
+        for item_id, widget in page.widgets.items():
+            if isinstance(widget, ChoiceWidget) and widget.item.suggested_by is not None:
+                widget.set_suggested(self._suggested.get(item_id))
 
     def _apply_visibility(self, page: SectionPage) -> None:
         changed = False
@@ -1052,7 +1199,23 @@ class FormView(QWidget):
             self._editing_marked = True
         result = self.haven.save_draft(self.record.id, self.answers)
         self.ctx = self.haven.context(self.record)
+        self._remember_place()
         return result
+
+    def _remember_place(self) -> None:
+        """Keep where the user is while the draft has edits (reopened there after a crash)."""
+        if not self._editing_marked or self._cleared or self.read_only or not self.isVisible():
+            return  # (not while a view is being built: its focus is not placed yet)
+        where = self.position()
+        place = DraftPlace(where.section_index, where.item_id, where.on_check_page)
+        if place == self._place_written:
+            return
+        try:
+            remember_place(self.haven, self.record.id, place)
+        except HavenError as error:  # the answers are saved; only the place is not
+            log.warning("Draft place not kept: %s", type(error).__name__)
+            return
+        self._place_written = place
 
     def _after_save(self, result: SaveResult) -> None:
         text = f"Saved at {local_time(result.saved_at)}"
@@ -1214,7 +1377,10 @@ class FormView(QWidget):
         Qt's default order is creation order, which is wrong once entries are added,
         messages appear or questions are shown later; this walks the layouts instead.
         """
-        chain: list[QWidget] = [self.nav]
+        toggles: list[QWidget] = [self.sections_toggle]
+        if self.suggestions_toggle.isVisibleTo(self):
+            toggles.append(self.suggestions_toggle)
+        chain: list[QWidget] = [self.nav] if self.nav_panel.isVisibleTo(self) else []
         current = self.stack.currentWidget()
         if current is not None:
             chain.extend(_focus_chain(current))
@@ -1226,11 +1392,11 @@ class FormView(QWidget):
             self.close_button,
         ):
             chain.append(button)
-        if self.outcome_scroll.isVisible() or self.form.outcomes:
+        if self.outcome_scroll.isVisibleTo(self):
             chain.extend(_focus_chain(self.outcome_panel))
         banner = [self.amend_button, self.export_button, self.send_dsl_button]
         head = banner if not self.record.is_draft else []
-        chain = head + chain
+        chain = toggles + head + chain
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

@@ -23,6 +23,7 @@ is opened. What the window expects of it:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,16 +54,20 @@ from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
 from ui.export_dialog import ExportDialog
+from ui.form.autosave import DraftPlace
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
 from ui.received import ReceivedImporter, exchange_for
+from ui.reopen_banner import ReopenDraftBanner
 from ui.report_dialog import ReportDialog
 from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
+from ui.shortcuts_help import describe_shortcut
 from ui.theme import heading, set_high_contrast, training_banner
 from ui.unlock import UnlockScreen, Wait, qt_wait
+from ui.widgets.focus_ring import install_focus_ring
 from ui.workers import run_task, wait_for_all
 
 if TYPE_CHECKING:
@@ -144,6 +149,11 @@ class Workspace(QWidget):
         layout.addWidget(self.splitter, 1)
 
 
+# The queue count reads the whole store in a worker: started once the window has painted
+# so that it does not compete with the first paint for the GIL and the two cores.
+QUEUE_COUNT_DELAY_MS = 250
+
+
 class MainWindow(QMainWindow):
     """The shell. `open_session` after first run; otherwise it starts on the unlock screen."""
 
@@ -184,6 +194,7 @@ class MainWindow(QMainWindow):
         self.my_work: MyWorkView | None = None
         self.queue_view: QueueView | None = None
         self.retention_notice: RetentionNotice | None = None
+        self.reopen_banner: ReopenDraftBanner | None = None
         self.form_view: QWidget | None = None
         self._exchange: Exchange | None = None
         self._count_generation = 0  # a count older than the newest one is dropped
@@ -201,6 +212,7 @@ class MainWindow(QMainWindow):
         self.importer.store_changed.connect(self._store_changed)
         self.importer.running_changed.connect(self._importing)
 
+        install_focus_ring()
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("pages")
         self.setCentralWidget(self.pages)
@@ -280,12 +292,30 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.queue_button)
 
         view_menu = bar.addMenu("&View")
+        self.children_list_action = QAction("&Children list", self)
+        self.children_list_action.setCheckable(True)
+        self.children_list_action.setChecked(True)
+        self.children_list_action.setShortcut(QKeySequence("F9"))
+        self.children_list_action.setToolTip(
+            "Show or hide the children list (F9). It folds away while a record is open, "
+            "so the questions keep the width."
+        )
+        self.children_list_action.toggled.connect(self._children_list_toggled)
+        view_menu.addAction(self.children_list_action)
         self.contrast_action = QAction("&High contrast", self)
         self.contrast_action.setCheckable(True)
         app = QApplication.instance()
         self.contrast_action.setChecked(bool(app and app.property("havenHighContrast")))
         self.contrast_action.toggled.connect(self._toggle_contrast)
         view_menu.addAction(self.contrast_action)
+
+        help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        for action in self.findChildren(QAction):
+            describe_shortcut(action)
 
     def _set_unlocked_actions(self, unlocked: bool) -> None:
         for action in (
@@ -299,6 +329,7 @@ class MainWindow(QMainWindow):
             self.queue_action,
             self.backup_action,
             self.lscb_action,
+            self.children_list_action,
         ):
             action.setEnabled(unlocked)
         self.queue_button.setVisible(unlocked)
@@ -366,6 +397,27 @@ class MainWindow(QMainWindow):
         self.retention_notice = RetentionNotice(self.workspace)
         self.workspace.outer_layout.insertWidget(0, self.retention_notice)
         self.retention_notice.load(haven)
+        # After a crash: the offer to reopen the unfinished draft, above everything.
+        self.reopen_banner = ReopenDraftBanner(self.workspace)
+        self.workspace.outer_layout.insertWidget(0, self.reopen_banner)
+        self.reopen_banner.reopen_requested.connect(self._reopen_draft)
+        self.reopen_banner.dismissed.connect(self.focus_children)
+        # Both banners are made after the list but shown above it: first in Tab order too.
+        notice, banner = self.retention_notice, self.reopen_banner
+        chain: list[QWidget] = [
+            banner.reopen_button,
+            banner.dismiss_button,
+            notice.show_button,
+            notice.dismiss_button,
+            notice.list,
+            panel.search,
+            panel.list,
+            panel.new_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        panel.search.setToolTip("Search children and records (Ctrl+F)")
+        panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
         self._set_unlocked_actions(True)
@@ -379,10 +431,37 @@ class MainWindow(QMainWindow):
             self._restore(position)
         else:
             panel.list.setFocus()
+            if self.reopen_banner.load(haven):
+                self.reopen_banner.offer()
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
-        self._update_queue_count()
+        # After the window has painted: the count reads the whole store (issue 11).
+        QTimer.singleShot(QUEUE_COUNT_DELAY_MS, self._update_queue_count)
         self.unlocked.emit()
+
+    def _reopen_draft(self, record_id: str, place: object) -> None:
+        """The crash banner's Reopen: the draft, at the section and question it was on."""
+        haven = self.haven
+        if haven is None or self.workspace is None:
+            return
+        try:
+            record = haven.record(record_id)
+        except HavenError as exc:
+            show_error(self, exc)
+            return
+        self.subject_id = record.subject_id
+        self.workspace.children_panel.select(record.subject_id)
+        where = Position(view="record", subject_id=record.subject_id, record_id=record.id)
+        if isinstance(place, DraftPlace):
+            where = Position(
+                view="record",
+                subject_id=record.subject_id,
+                record_id=record.id,
+                section_index=place.section_index,
+                item_id=place.item_id,
+                on_check_page=place.on_check_page,
+            )
+        self.open_record(record.id, position=where)
 
     def _restore(self, position: Position) -> None:
         if position.subject_id and self.workspace is not None:
@@ -447,6 +526,7 @@ class MainWindow(QMainWindow):
         self.my_work = None
         self.queue_view = None
         self.retention_notice = None
+        self.reopen_banner = None
         self.form_view = None
         self._exchange = None
         self.haven = None
@@ -466,6 +546,35 @@ class MainWindow(QMainWindow):
         self.workspace.views.addWidget(widget)
         self.workspace.views.setCurrentWidget(widget)
         self.view_name = name
+        # A record needs the width (at 1366 x 768 the list would leave the questions a
+        # third of the window): the list folds away while one is open, and comes back
+        # for every other view. F9 or Control+1 shows it again.
+        self._show_children_list(name != "record")
+
+    def _show_children_list(self, shown: bool) -> None:
+        self.children_list_action.setChecked(shown)  # toggles the panel when it changes
+        self._children_list_toggled(shown)  # and a new workspace's panel when it does not
+
+    def _children_list_toggled(self, shown: bool) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        panel = workspace.children_panel
+        focused = QApplication.focusWidget()
+        moving_focus = not shown and focused is not None and panel.isAncestorOf(focused)
+        panel.setVisible(shown)
+        current = workspace.views.currentWidget()
+        if moving_focus and current is not None:
+            current.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every shortcut of the window and the form view."""
+        from ui.shortcuts_help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.activateWindow()
 
     def _drop(self, widget: QWidget | None) -> None:
         if widget is not None and shiboken6.isValid(widget) and self.workspace is not None:
@@ -553,11 +662,13 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         if self.workspace is not None:
+            self._show_children_list(True)
             self.workspace.children_panel.search.setFocus()
             self.workspace.children_panel.search.selectAll()
 
     def focus_children(self) -> None:
         if self.workspace is not None:
+            self._show_children_list(True)
             self.workspace.children_panel.list.setFocus()
 
     def new_child(self) -> None:

@@ -87,7 +87,7 @@ class MyWorkView(QWidget):
         layout.addWidget(self.outbox, 1)
 
         row = QHBoxLayout()
-        self.send_button = QPushButton("Send &now", self)
+        self.send_button = QPushButton("Send no&w", self)  # Alt+N is New child
         self.send_button.setObjectName("sendNowButton")
         self.send_button.setAccessibleName("Send now")
         if haven.training:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from app.exporting import Exports, SendReport
+from app.export.exports import Exports
+from app.export.sending import SendReport
 from app.service import Haven
 from ui import plain_text
 from ui.errors import show_error, show_notice

@@ -66,7 +66,7 @@ STATE_WORDS = {
 def exchange_for(haven: Haven) -> Exchange:
     """The Haven-to-Haven use cases over an unlocked profile (imported when first used)."""
     from app.exchange.relay import Exchange
-    from app.exporting import Exports
+    from app.export.exports import Exports
 
     return Exchange(Exports(haven))
 

@@ -46,7 +46,7 @@ from ui import plain_text
 from ui.theme import heading
 
 if TYPE_CHECKING:
-    from app.exporting import Exports
+    from app.export.exports import Exports
     from app.service import Haven
     from ui.workers import Task
 
@@ -295,7 +295,7 @@ class RiskOverTimePanel(QWidget):
 
     def start_export(self, target: Path) -> Task | None:
         """Make, sign and save the pack off the UI thread (house habit 3)."""
-        from app.exporting import Exports
+        from app.export.exports import Exports
         from ui.workers import run_task
 
         if self._task is not None:

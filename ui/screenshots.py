@@ -1,6 +1,9 @@
-"""Render Haven's screens to PNG files: `python -m ui.screenshots OUTDIR` (`make screenshots`).
+"""Render Haven's screens to PNG files: `python -m ui.screenshots OUTDIR [--readme README.md]`.
 
-Every section page of every form (filled with the form's fictional example answers from
+`make screenshots` writes the images the README shows into docs/screenshots/ (committed;
+tests/test_readme.py fails when one is missing); `make screenshots-all` writes every
+screen into screenshots/ for review. All at 1366x768, the school laptop Haven is laid out
+for. Every section page of every form (filled with the form's fictional example answers from
 forms/examples/, when there is one), each form's check-your-answers page, the main window
 and the unlock screen, drawn offscreen with `QWidget.grab()`. Everything happens in a
 temporary profile with a fictional child that is deleted afterwards: no real data is read
@@ -9,8 +12,10 @@ or written, and no file name carries anything but form and section ids.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import secrets
 import sys
 import tempfile
@@ -18,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-SIZE = (1280, 900)
+SIZE = (1366, 768)
 SHELL_RECORD_FORM = "screening"
 """Which form's record is shown open inside the main window (any form would do)."""
 
@@ -46,8 +51,17 @@ def _settle() -> None:
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def render(outdir: Path) -> list[Path]:
-    """Write every screenshot into `outdir`; returns the files written."""
+README_IMAGE = re.compile(r"docs/screenshots/([A-Za-z0-9_.-]+)\.png")
+
+
+def readme_images(readme: Path) -> set[str]:
+    """The screenshot names (without .png) that the README shows from docs/screenshots/."""
+    return set(README_IMAGE.findall(readme.read_text("utf-8")))
+
+
+def render(outdir: Path, only: set[str] | None = None) -> list[Path]:
+    """Write the screenshots (all, or those named in `only`) into `outdir`; returns the
+    files written."""
     from PySide6.QtWidgets import QApplication, QWidget
 
     from app.domain import ProfileInfo
@@ -64,7 +78,12 @@ def render(outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
     def save(widget: QWidget, name: str) -> None:
+        if not wanted(name):
+            return
         _settle()
         path = outdir / f"{name}.png"
         if not widget.grab().save(str(path)):
@@ -88,6 +107,8 @@ def render(outdir: Path) -> list[Path]:
         haven = Haven(session)
         child = haven.add_child("Jamie Example", "2012-02-10", known_as="JJ", gender="Female")
         for form in haven.registry.latest():
+            if only is not None and not any(n.startswith(f"{form.id}-") for n in only):
+                continue
             record = haven.start_record(child.id, form.id, answers=_example(form.id))
             view = FormView(haven, record.id)
             view.resize(*SIZE)
@@ -134,13 +155,23 @@ def _render_shell(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m ui.screenshots OUTDIR", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots", description=__doc__)
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="render only the docs/screenshots/*.png images this README shows",
+    )
+    args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    written = render(Path(args[0]))
-    print(f"{len(written)} screenshots written to {args[0]}")
+    only = readme_images(args.readme) if args.readme is not None else None
+    written = render(args.outdir, only)
+    print(f"{len(written)} screenshots written to {args.outdir}")
+    if only is not None:
+        missing = sorted(only - {p.stem for p in written})
+        if missing:
+            print(f"The README shows screens this script does not draw: {', '.join(missing)}")
+            return 1
     return 0
 
 

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from app.directory import Recipient
 from app.domain import Record
 from app.errors import ExportError, HavenError, InvalidState
-from app.exporting import ExportedPackage, Exports
+from app.export.exports import Exports
+from app.export.packaging import ExportedPackage
 from app.service import Haven
 from ui import plain_text
 from ui.errors import InlineError, show_error

@@ -6,7 +6,7 @@ methods): this dialog only collects the values.
 
 - Passwords typed here (the PKCS#12 password, the mail server's) are cleared from their
   fields as soon as they have been used; Haven keeps them in the keychain, or in the
-  encrypted store where there is none (app.exporting).
+  encrypted store where there is none (app.export.secrets).
 - Recipients an organisation set machine-wide are read-only here ("set by your
   organisation"): users cannot override machine-wide policy (HOUSE_STYLE).
 - Creating a key pair (RSA 3072) and reading a PKCS#12 file run off the UI thread through
@@ -46,7 +46,8 @@ from PySide6.QtWidgets import (
 from app import keychain
 from app.directory import Recipient
 from app.errors import CertificateError, HavenError
-from app.exporting import SMTP_CA, SMTP_SETTINGS, Exports
+from app.export.exports import Exports
+from app.export.sending import SMTP_CA, SMTP_SETTINGS
 from app.service import Haven
 from ui import plain_text
 from ui.errors import InlineError, guarded, show_error

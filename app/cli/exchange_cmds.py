@@ -105,7 +105,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 @contextmanager
 def _exchange(args: argparse.Namespace) -> Iterator[Any]:
     from app.exchange.relay import Exchange
-    from app.exporting import Exports
+    from app.export.exports import Exports
     from app.service import Haven
 
     exchange = Exchange(Exports(Haven(open_session(args))))

@@ -121,7 +121,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 @contextmanager
 def _exports(args: argparse.Namespace) -> Iterator[Any]:
     """The unlocked profile's exports for one command; locked again however it ends."""
-    from app.exporting import Exports
+    from app.export.exports import Exports
     from app.service import Haven
 
     ex = Exports(Haven(open_session(args)))

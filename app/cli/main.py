@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +16,11 @@ from app.errors import HavenError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="haven",
-        description="Haven: guided, encrypted CSE screening and missing-children records.",
+        description="Haven: guided, encrypted CSE screening and missing-children records. "
+        "With no command, 'haven' opens the desktop app (also 'haven-desktop').",
+        epilog="Exit status: 0 done; 1 a user error (one plain line, nothing changed); 2 usage; "
+        "3 'record new' or 'record update' saved the draft, but it has problems that stop "
+        "'record complete'.",
     )
     parser.add_argument("--version", action="version", version=f"haven {__version__}")
     parser.add_argument(
@@ -25,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         dest="launch_profile_dir",
-        help="open the desktop app with this profile folder",
+        help="profile folder for the command that follows (and for the desktop app when "
+        "'haven' is run with no command)",
     )
     sub = parser.add_subparsers(dest="command")
     profile_cmds.register(sub)
@@ -54,37 +58,18 @@ def _optional(name: str) -> Any:
         raise
 
 
-def _has_display() -> bool:
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
-def launch_ui(profile_dir: Path | None) -> int:
-    if not _has_display():
-        print(
-            "Haven needs a display to open its window, and none was found. To run it "
-            "without a screen (for tests or screenshots) set QT_QPA_PLATFORM=offscreen; "
-            "the 'haven' subcommands (see 'haven --help') work without a display.",
-            file=sys.stderr,
-        )
-        return 1
-    # Imported by name so the core never depends on Qt statically (the import-linter
-    # contract); only this launcher reaches into the desktop package.
-    ui_app = _optional("ui.app")
-    if ui_app is None:
-        print("haven: the desktop client is not installed.", file=sys.stderr)
-        return 1
-    return int(ui_app.run(profile_dir))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return launch_ui(args.launch_profile_dir)
+        # The `haven` script opens the desktop before reaching here (ui.__main__.haven);
+        # the core itself never starts the window (app never imports ui).
+        print(
+            "haven: no command given. 'haven --help' lists the commands; the desktop app "
+            "is 'haven-desktop' (or 'haven' with no arguments).",
+            file=sys.stderr,
+        )
+        return 2
     if getattr(args, "profile_dir", None) is None and args.launch_profile_dir is not None:
         args.profile_dir = args.launch_profile_dir
     try:

@@ -33,7 +33,7 @@ def add_mase_pack(esub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def cmd_mase_pack(args: argparse.Namespace) -> int:
     from app.export.atomic import write_atomic
-    from app.exporting import Exports
+    from app.export.exports import Exports
     from app.reports.mase_pack import export_mase_pack
     from app.service import Haven
 

@@ -172,6 +172,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     conn = sqlcipher3.connect(":memory:")
     print(f"SQLCipher: {conn.execute('PRAGMA cipher_version').fetchone()[0]}")
     conn.close()
+    from app.cli.doctor import print_installation_checks
+
+    if not print_installation_checks():
+        return 1
     if not paths.exists():
         print("Store: no profile in this folder yet")
         return 0

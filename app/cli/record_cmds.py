@@ -14,6 +14,17 @@ from app.cli.common import read_json_file as read_json
 from app.domain import Record
 from app.errors import ValidationFailed
 
+SAVED_WITH_PROBLEMS = 3
+"""Exit status of `record new` and `record update` when the draft was saved but has
+problems that stop `record complete` (errors; warnings alone exit 0). Distinct from 1 (a
+user error: nothing was saved) so a script that loads answers in bulk notices either."""
+
+_SAVED_EPILOG = (
+    f"Exit status: 0 saved with nothing stopping completion; {SAVED_WITH_PROBLEMS} saved, "
+    "but with problems (listed) that stop 'record complete'; 1 nothing saved (a user "
+    "error); 2 usage."
+)
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     forms = sub.add_parser("forms", help="form definitions")
@@ -41,7 +52,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     record = sub.add_parser("record", help="records (form answers)")
     rsub = record.add_subparsers(dest="record_command", required=True)
-    new = rsub.add_parser("new", help="start a draft; prints its id and any problems")
+    new = rsub.add_parser(
+        "new",
+        help="start a draft; prints its id and any problems",
+        epilog=_SAVED_EPILOG,
+    )
     _session_args(new)
     new.add_argument("--form", required=True)
     new.add_argument("--child", required=True)
@@ -49,7 +64,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     new.add_argument("--parent", help="record this one is started from (prefills answers)")
     new.add_argument("--episode", help="missing episode a return interview belongs to")
     new.set_defaults(func=cmd_record_new)
-    upd = rsub.add_parser("update", help="replace a draft's answers")
+    upd = rsub.add_parser("update", help="replace a draft's answers", epilog=_SAVED_EPILOG)
     _session_args(upd)
     upd.add_argument("id")
     upd.add_argument("--answers", type=Path, required=True)
@@ -124,6 +139,11 @@ def _answers(path: Path | None) -> dict[str, Any]:
     return value
 
 
+def _saved_status(problems: list[Any]) -> int:
+    """0 when the draft could be completed as it stands, SAVED_WITH_PROBLEMS otherwise."""
+    return SAVED_WITH_PROBLEMS if any(p.severity == "error" for p in problems) else 0
+
+
 def _print_problems(problems: list[Any]) -> None:
     for p in problems:
         print(f"  {p.severity}: {p.path}: {p.message}")
@@ -184,7 +204,7 @@ def cmd_record_new(args: argparse.Namespace) -> int:
             print(f"{len(problems)} problem(s) to fix before completing:", file=sys.stderr)
             for p in problems:
                 print(f"  {p.severity}: {p.path}: {p.message}", file=sys.stderr)
-    return 0
+    return _saved_status(problems)
 
 
 def cmd_record_update(args: argparse.Namespace) -> int:
@@ -193,7 +213,7 @@ def cmd_record_update(args: argparse.Namespace) -> int:
         result = haven.save_draft(args.id, answers)
         print(f"Saved at {result.saved_at}.")
         _print_problems(result.problems)
-    return 0
+    return _saved_status(result.problems)
 
 
 def _record_json(haven: Any, record: Record) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def configure_inbox(
         ),
     )
     if password is not None:
-        exchange.exports._store_secret("imap", IMAP_PASSWORD_FALLBACK, password)
+        exchange.exports.secrets.store("imap", IMAP_PASSWORD_FALLBACK, password)
     if ca_pem is not None:
         repo.set_setting(exchange.haven.actor, IMAP_CA, ca_pem)
 
@@ -92,7 +92,7 @@ def fetch_inbox(exchange: Exchange) -> FetchSummary:
         tls=str(conf.get("tls") or "implicit"),
         ssl_context=context,
     )
-    password = exchange.exports._load_secret("imap", IMAP_PASSWORD_FALLBACK)
+    password = exchange.exports.secrets.load("imap", IMAP_PASSWORD_FALLBACK)
     summary = FetchSummary()
 
     def handle(data: bytes) -> bool:

@@ -50,7 +50,9 @@ from app.exchange.trust import (
     parse_certificate,
     trusted_signer,
 )
-from app.exporting import ExportedPackage, Exports, Progress
+from app.export.exports import Exports
+from app.export.packaging import ExportedPackage
+from app.export.progress import Progress
 from app.forms import export_codes, summarise
 from app.store.received import ChildDetails, Filing, Provenance, ReceivedStore
 

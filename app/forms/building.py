@@ -94,6 +94,7 @@ class FormBuilder:
             description=data.get("description"),
             date_item=data.get("date_item"),
             starts_with=tuple(data.get("starts_with", ())),
+            chooser_order=dict(data.get("chooser_order", {})),
             record_fields=dict(data.get("record_fields", {})),
             prefill_from=tuple(
                 PrefillSource(form=source["form"], map=dict(source["map"]))
@@ -180,6 +181,7 @@ class FormBuilder:
             max_entries=raw.get("max_entries"),
             entry_label=raw.get("entry_label"),
             placeholder=raw.get("placeholder"),
+            suggested_by=raw.get("suggested_by"),
         )
 
     def _outcome(self, raw: Mapping[str, Any], path: Path) -> OutcomeDefinition:

@@ -33,6 +33,8 @@ PREFILL_TYPES: Mapping[str, frozenset[str]] = {
     "subject.name": frozenset({"text", "long_text"}),
     "subject.known_as": frozenset({"text", "long_text"}),
     "subject.dob": frozenset({"date"}),
+    "subject.gender": frozenset({"text", "long_text", "choice"}),
+    "subject.local_authority": frozenset({"text", "long_text", "choice"}),
     "profile.name": frozenset({"text", "long_text"}),
     "profile.agency": frozenset({"text", "long_text", "choice"}),
     "profile.role": frozenset({"text", "long_text", "choice"}),
@@ -153,6 +155,10 @@ class FormChecker:
         self._check_options(item, path)
         self._check_bounds(item, path)
         self._check_prefill(item, path, in_group=bool(context.key_prefix))
+        if item.suggested_by is not None and item.suggested_by not in self.outcome_ids:
+            self._add(
+                [*path, "suggested_by"], f"there is no outcome '{item.suggested_by}' in this form"
+            )
         if item.relevant is not None:
             relevant_path = [*path, "relevant"]
             self.node_paths[node] = format_path(relevant_path)

@@ -15,7 +15,8 @@ class EvaluationContext:
 
     ``now`` is local wall-clock time (a zone-aware value is converted), like every
     date-time in answers (FORMAT.md). ``settings`` are the profile settings, e.g.
-    ``repeat_missing_count``. ``subject`` holds ``name``, ``dob``, ``known_as``;
+    ``repeat_missing_count``. ``subject`` holds ``name``, ``dob``, ``known_as``,
+    ``gender``, ``local_authority``;
     ``profile`` holds ``name``, ``agency``, ``role``, ``local_authority``, ``email``,
     ``phone``; ``episode`` holds ``missing_from``, ``returned_at`` of the missing episode a
     return interview belongs to (FORMAT.md, ``prefill``).

@@ -90,6 +90,8 @@ class Item:
     max_entries: int | None = None
     entry_label: str | None = None
     placeholder: str | None = None
+    suggested_by: str | None = None
+    """A choice's outcome whose value is the option Haven suggests (FORMAT.md)."""
 
     @property
     def takes_answer(self) -> bool:
@@ -204,6 +206,8 @@ class FormDefinition:
     description: str | None = None
     date_item: str | None = None
     starts_with: tuple[str, ...] = ()
+    chooser_order: Mapping[str, int] = field(default_factory=dict)
+    """Role → place in the "Form to start" list (1 first); FORMAT.md ``chooser_order``."""
     record_fields: Mapping[str, str] = field(default_factory=dict)
     prefill_from: tuple[PrefillSource, ...] = ()
     permits_export: Expression | None = None

@@ -50,6 +50,7 @@ __all__ = [
     "has_errors",
     "prefill",
     "record_field_values",
+    "suggested_answers",
     "summarise",
     "validate",
     "visible_entry_items",
@@ -105,6 +106,23 @@ def evaluate_outcomes(
 ) -> list[Outcome]:
     """The outcomes that apply (first rule holding, else ``otherwise``), with reasons."""
     return outcomes_of(FormState(form, answers, ctx))
+
+
+def suggested_answers(
+    form: FormDefinition, answers: Answers, ctx: EvaluationContext
+) -> dict[str, str]:
+    """{item id: option value} for each choice whose ``suggested_by`` outcome now names
+    one of its options (the UI puts the keyboard focus there; the user still chooses)."""
+    wanting = [item for _, item in form.iter_items() if item.suggested_by is not None]
+    if not wanting:
+        return {}
+    values = {outcome.id: outcome.value for outcome in evaluate_outcomes(form, answers, ctx)}
+    out: dict[str, str] = {}
+    for item in wanting:
+        value = values.get(item.suggested_by or "")
+        if value is not None and item.option(str(value)) is not None:
+            out[item.id] = str(value)
+    return out
 
 
 def answered_sections(

@@ -75,10 +75,80 @@ def _validators(schema_file: Path) -> tuple[Validator, Validator]:
     return Draft202012Validator(schema), Draft202012Validator(guidance_schema)
 
 
+_PASSED_FILE = "forms-passed-schema.json"
+
+
+def _passed_path() -> Path | None:
+    try:
+        from platformdirs import user_data_path
+
+        return user_data_path("Haven", appauthor=False, roaming=False) / _PASSED_FILE
+    except Exception:  # noqa: BLE001 - no data folder: just validate every time
+        return None
+
+
+@lru_cache(maxsize=1)
+def _passed() -> set[str]:
+    """Digests of (schema, document) pairs that passed: read once per process.
+
+    Why: validating the shipped forms with jsonschema took over a second of every start
+    (issue 11), to re-prove what an unchanged file already proved. The digest covers the
+    schema file's bytes and the whole document, so any change to either is validated
+    again; only passes are remembered, so every problem is always reported.
+    """
+    path = _passed_path()
+    try:
+        body = json.loads(path.read_text("utf-8")) if path is not None else []
+    except (OSError, ValueError):
+        return set()
+    return {str(d) for d in body} if isinstance(body, list) else set()
+
+
+def _remember_pass(digest: str) -> None:
+    passed = _passed()
+    passed.add(digest)
+    path = _passed_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_text(json.dumps(sorted(passed)), "utf-8")
+        temp.replace(path)
+    except OSError:
+        return  # best effort: the next start validates again
+
+
+def _digest(document: object, schema_file: Path, guidance: bool) -> str | None:
+    import hashlib
+
+    try:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=True, default=repr)
+        schema = schema_file.read_bytes()
+    except (OSError, TypeError, ValueError):
+        return None
+    h = hashlib.sha256(schema)
+    h.update(b"\0guidance\0" if guidance else b"\0form\0")
+    h.update(text.encode("ascii"))
+    return h.hexdigest()
+
+
 def schema_problems(
     document: object, schema_file: Path, guidance: bool = False
 ) -> list[tuple[str, str]]:
     """Every (path, message) by which a form (or guidance) document breaks the schema."""
+    digest = _digest(document, schema_file, guidance)
+    if digest is not None and digest in _passed():
+        return []
+    found = _schema_problems(document, schema_file, guidance)
+    if not found and digest is not None:
+        _remember_pass(digest)
+    return found
+
+
+def _schema_problems(
+    document: object, schema_file: Path, guidance: bool = False
+) -> list[tuple[str, str]]:
     form_validator, guidance_validator = _validators(schema_file)
     validator = guidance_validator if guidance else form_validator
     found: list[tuple[str, str]] = []

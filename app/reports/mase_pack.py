@@ -10,7 +10,7 @@ words), the missing episodes with their 72-hour and repeat-missing flags, the ch
 and the latest screening and risk assessment in full (which forms: the `mase_pack` part of
 resources/risk_over_time.yaml).
 
-Everything a reader may rely on is handled as for a record's PDF (app.exporting): the page
+Everything a reader may rely on is handled as for a record's PDF (app.export.printing): the page
 furniture of app.export.pdf (marking top and bottom of every page, page X of Y, embedded
 DejaVu fonts, the training watermark), a PAdES signature verified before the file is
 returned (a failed signature returns nothing), an `export` audit entry with no personal
@@ -44,7 +44,8 @@ from app.reports.risk_over_time import (
 
 if TYPE_CHECKING:
     from app.export.document import PrintDocument
-    from app.exporting import ExportedPdf, Exports
+    from app.export.exports import Exports
+    from app.export.printing import ExportedPdf
     from app.service import Haven
 
 Progress = Callable[[float], None]
@@ -111,9 +112,9 @@ def export_mase_pack(
     drawn), and ExportError when the PDF cannot be laid out or its signature does not
     verify; nothing is returned or audited then.
     """
+    from app.export.printing import TSA_URL, ExportedPdf
     from app.export.signing import TimestampUnavailable, sign_pdf
     from app.export.verify import verify_pdf
-    from app.exporting import TSA_URL, ExportedPdf
 
     haven = exports.haven
     subject = haven.child(subject_id)

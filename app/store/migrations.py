@@ -179,6 +179,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (origin_fingerprint, origin_subject_id)
         )""",
     ),
+    # 5: autosave queues a record's search-index rewrite here, in the keystroke's own
+    # transaction, instead of rewriting the FTS row on every keystroke (issue 11). `seq`
+    # grows with every save, so a drain that read an older version leaves the row queued.
+    (
+        """CREATE TABLE index_pending (
+            record_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL DEFAULT 1
+        ) WITHOUT ROWID""",
+        # The children list pages through children by name (issue 11).
+        "CREATE INDEX subjects_name ON subjects(name COLLATE NOCASE, id)",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

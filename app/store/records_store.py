@@ -1,7 +1,11 @@
 """Records and their version chain: drafts, autosave, complete, amend, delete, status.
 
-Autosave (`save_draft`) is a single UPDATE plus the search-index row and, at most once in
-five minutes per record and user, an audit entry."""
+Autosave (`save_draft`) is a single UPDATE plus, at most once in five minutes per record
+and user, an audit entry. With `defer_index` (the keystroke path, issue 11) the search
+index is not rewritten there: a small `index_pending` row is written in the same
+transaction instead, and `index_records` writes the index rows later (on search, on
+completion, on unlock, when the UI is idle). Because the marker commits with the answers,
+a process killed right after a save still has the work queued when it is next opened."""
 
 from __future__ import annotations
 
@@ -81,11 +85,14 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         problem_count: int = 0,
         summary: str = "",
         episode: tuple[str | None, str | None] | None = None,
+        defer_index: bool = False,
     ) -> str:
         """The autosave path: one short transaction. Returns the saved time.
 
         `episode` (missing_from, returned_at) keeps the episodes table in step for forms
-        whose definition maps answers onto it (`record_fields`).
+        whose definition maps answers onto it (`record_fields`). With `defer_index` the
+        search-index row is queued (index_pending) rather than rewritten; `summary` is
+        then unused, the caller summarises when it drains the queue.
         """
         now = _now()
         with self.db.transaction() as conn:
@@ -102,12 +109,46 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                 "UPDATE records SET answers = ?, problem_count = ?, updated_at = ? WHERE id = ?",
                 (json.dumps(answers, ensure_ascii=False), problem_count, now, record_id),
             )
-            self._index(conn, "record", record_id, str(row[1]), f"{row[2]} {summary}")
+            if defer_index:
+                conn.execute(
+                    "INSERT INTO index_pending (record_id) VALUES (?)"
+                    " ON CONFLICT(record_id) DO UPDATE SET seq = seq + 1",
+                    (record_id,),
+                )
+            else:
+                self._index(conn, "record", record_id, str(row[1]), f"{row[2]} {summary}")
             if episode is not None:
                 self._upsert_episode(conn, record_id, str(row[1]), episode[0], episode[1], now)
             if not self._recent_change(conn, actor, record_id):
                 audit.append(conn, actor, "change", record_id)
         return now
+
+    def pending_index(self) -> list[tuple[str, int]]:
+        """Records whose search-index row autosave queued: (record id, queue version)."""
+        return [
+            (str(r[0]), int(r[1]))
+            for r in self.db.execute("SELECT record_id, seq FROM index_pending ORDER BY seq")
+        ]
+
+    def index_records(self, entries: list[tuple[str, int, str | None]]) -> None:
+        """Write queued index rows: (record id, queue version read, summary or None).
+
+        One transaction for the lot. A marker is cleared only if no save queued the record
+        again since it was read (its version is unchanged), so a save racing the drain is
+        indexed by the next one. None drops the marker of a record that no longer exists.
+        """
+        with self.db.transaction() as conn:
+            for record_id, seq, summary in entries:
+                if summary is not None:
+                    row = conn.execute(
+                        "SELECT subject_id, ref, superseded_by FROM records WHERE id = ?",
+                        (record_id,),
+                    ).fetchone()
+                    if row is not None and row[2] is None:
+                        self._index(conn, "record", record_id, str(row[0]), f"{row[1]} {summary}")
+                conn.execute(
+                    "DELETE FROM index_pending WHERE record_id = ? AND seq = ?", (record_id, seq)
+                )
 
     def get_record(self, record_id: str, *, viewer: str | None = None) -> Record:
         """Read a record; with `viewer`, the view is audited (DPA 2018 s.62 consultation log)."""
@@ -162,6 +203,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                 (json.dumps(answers, ensure_ascii=False), now, actor, now, record_id),
             )
             self._index(conn, "record", record_id, str(row[1]), f"{row[2]} {summary}")
+            conn.execute("DELETE FROM index_pending WHERE record_id = ?", (record_id,))
             audit.append(conn, actor, "complete", record_id, str(row[3]))
         return self.get_record(record_id)
 
@@ -233,6 +275,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
             conn.execute("DELETE FROM missing_episodes WHERE record_id = ?", (record.id,))
             conn.execute("UPDATE records SET parent_id = NULL WHERE parent_id = ?", (record.id,))
             self._unindex(conn, "record", record.id)
+            conn.execute("DELETE FROM index_pending WHERE record_id = ?", (record.id,))
             conn.execute("DELETE FROM records WHERE id = ?", (record.id,))
             audit.append(conn, actor, "delete", record.id, record.form_id)
 

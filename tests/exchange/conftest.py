@@ -25,7 +25,7 @@ from exchange_people import (
 
 from app.domain import ProfileInfo
 from app.exchange.relay import Exchange
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.profile import create_profile
 from app.service import Haven
 

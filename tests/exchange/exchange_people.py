@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.domain import ProfileInfo, Record, Subject
 from app.exchange.relay import Exchange
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.keys import KdfParams
 from app.profile import Session
 from app.service import Haven

@@ -55,8 +55,8 @@ from app.export.certificates import (
     fingerprint_sha256,
     to_pkcs12,
 )
+from app.export.exports import Exports
 from app.export.smime import decrypt_mime, encrypt_mime, sign_mime
-from app.exporting import Exports
 from app.keys import KdfParams
 from app.profile import Session, create_profile
 from app.service import Haven

@@ -43,7 +43,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from keyring.backend import KeyringBackend
 
 from app.domain import ProfileInfo, Record, Subject
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.keys import KdfParams
 from app.profile import Session, create_profile, unlock
 from app.service import Haven

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.domain import Record
-from app.exporting import ExportedPackage
+from app.export.packaging import ExportedPackage
 from app.outbox import smtp
 
 if TYPE_CHECKING:

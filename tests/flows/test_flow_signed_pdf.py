@@ -17,7 +17,7 @@ import pytest
 
 from app.domain import Record, Subject
 from app.errors import CertificateError, ExportError
-from app.exporting import ExportedPdf
+from app.export.printing import ExportedPdf
 
 if TYPE_CHECKING:
     from conftest import Cli, FlowProfile, OrgIdentity, ProfileMaker, Tools

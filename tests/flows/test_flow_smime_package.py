@@ -25,7 +25,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.domain import Record
 from app.errors import InvalidState
-from app.exporting import ExportedPackage, Exports
+from app.export.exports import Exports
+from app.export.packaging import ExportedPackage
 
 if TYPE_CHECKING:
     from conftest import Cli, FlowProfile, Mime, ProfileMaker, Tools

@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.exporting import TSA_URL
+from app.export.printing import TSA_URL
 
 if TYPE_CHECKING:
     from tests.flows.conftest import ProfileMaker

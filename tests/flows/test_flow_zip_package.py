@@ -19,7 +19,7 @@ import pytest
 from app.domain import Record
 from app.errors import ExportError
 from app.export.archive import new_passphrase, open_encrypted_zip
-from app.exporting import ExportedPackage
+from app.export.packaging import ExportedPackage
 
 if TYPE_CHECKING:
     from conftest import FlowProfile, Mime, OrgIdentity, ProfileMaker, Tools

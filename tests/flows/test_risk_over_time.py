@@ -26,7 +26,8 @@ from keyring.backends import null
 
 from app.domain import ProfileInfo, Record, Subject
 from app.errors import CertificateError, ExportError, FormDefinitionError
-from app.exporting import ExportedPdf, Exports
+from app.export.exports import Exports
+from app.export.printing import ExportedPdf
 from app.keys import KdfParams
 from app.profile import Session, create_profile
 from app.reports.mase_pack import (

@@ -252,15 +252,65 @@ def test_flipped_byte_is_reported_and_haven_refuses_to_write(
         conn.close()
     assert any(f"page {page}" in line for line in report), report
 
-    with pytest.raises(StoreCorrupt) as caught:
-        unlock(folder, PASSPHRASE)
-    assert str(caught.value) == StoreCorrupt.user_message
-    with pytest.raises(StoreCorrupt):
-        open_database(db, key)
+    main_file = db.read_bytes()
+
+    def damaged_page() -> bytes:
+        return db.read_bytes()[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+    kept = damaged_page()
+
+    # Issue 11: the whole-file check no longer runs on the unlock path. Unlock either meets
+    # the damaged page on its own reads (SQLCipher checks each page's HMAC on every read)
+    # and refuses, or succeeds quickly while the background check finds the damage; either
+    # way every write after that is refused with the plain message, and the damaged file
+    # itself is never rewritten: a write that needs it fails its HMAC, so it never reaches
+    # the WAL. (Pages the unlock's own audit entry wrote before the check ended are
+    # ordinary committed writes; SQLite folds them in when the last connection closes.)
+    try:
+        session = unlock(folder, PASSPHRASE)
+    except StoreCorrupt as exc:
+        assert str(exc) == StoreCorrupt.user_message
+        assert snapshot(folder) == before
+    else:
+        assert session.db.integrity is not None
+        assert session.db.integrity.wait(timeout=30) == "damaged"
+        assert session.damaged and session.integrity_state() == "damaged"
+        with pytest.raises(StoreCorrupt) as caught:
+            session.repo.add_subject(session.actor, "Another Child")
+        assert str(caught.value) == StoreCorrupt.user_message
+        session.lock()
+        assert damaged_page() == kept
+        main_file = db.read_bytes()
+    opened = open_database(db, key)
+    try:
+        check = opened.check_integrity_in_background(key, delay=0)
+        assert check.wait(timeout=30) == "damaged"
+        assert any(f"page {page}" in line for line in check.problems), check.problems
+        with pytest.raises(StoreCorrupt), opened.transaction() as conn:
+            conn.execute("DELETE FROM settings")
+    finally:
+        opened.close()
     with pytest.raises(ProfileExists):
         create_profile(folder, profile_info, PASSPHRASE)
-    # Kept for recovery: every byte and mtime as it was, and no -wal or -shm left behind.
-    assert snapshot(folder) == before
+    # Kept for recovery: the damaged main file byte for byte as it was.
+    assert db.read_bytes() == main_file
+
+
+def test_sound_file_passes_the_background_check_and_stays_writable(
+    tmp_path: Path, new_profile: Callable[..., Session]
+) -> None:
+    folder = tmp_path / "profile"
+    session = new_profile(folder, PASSPHRASE)
+    fill_with_canary(session)
+    session.lock()
+    session = unlock(folder, PASSPHRASE)
+    try:
+        assert session.db.integrity is not None
+        assert session.db.integrity.wait(timeout=30) == "ok"
+        assert session.integrity_state() == "ok" and not session.damaged
+        session.repo.add_subject(session.actor, "Another Child")
+    finally:
+        session.lock()
 
 
 def test_tampered_first_page_is_refused_and_kept(

@@ -33,6 +33,7 @@ LATEST_TABLES = {
     "search_keys",
     "received",
     "subject_links",
+    "index_pending",
 }
 
 

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from app import keys
 from app.domain import ProfileInfo, Record, Subject
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.keys import KdfParams
 from app.profile import DB_NAME, KEY_NAME, Session, create_profile, unlock
 from app.retention import (

@@ -29,7 +29,7 @@ from pytestqt.qtbot import QtBot
 from app.domain import ProfileInfo, Record, Subject
 from app.exchange.queue import build_queue
 from app.exchange.relay import Exchange
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.keys import KdfParams
 from app.profile import Session, create_profile
 from app.service import Haven

@@ -43,10 +43,13 @@ def test_typing_is_saved_within_a_second_and_a_half(
     record_id = bench.start("screening")
     view = bench.open_view(qtbot, record_id)
     driver = FormDriver(qtbot, view)
-    gender = driver.item("gender").inputs()[0]
-    driver.focus(gender)
-    qtbot.keyClicks(gender, "Female")
-    qtbot.waitUntil(lambda: stored(reader, record_id).get("gender") == "Female", timeout=1500)
+    # (Gender is prefilled from the child now: ethnicity is typed from nothing.)
+    ethnicity = driver.item("ethnicity").inputs()[0]
+    driver.focus(ethnicity)
+    qtbot.keyClicks(ethnicity, "White British")
+    qtbot.waitUntil(
+        lambda: stored(reader, record_id).get("ethnicity") == "White British", timeout=1500
+    )
     assert view.saved_label.text().startswith("Saved at ")
     assert view.saved_label.accessibleName() == view.saved_label.text()
 
@@ -152,9 +155,9 @@ def test_a_failed_save_is_shown_and_typing_goes_on(bench: Workbench, qtbot: Any)
         other.repo.delete_draft(other.actor, record_id)
     finally:
         other.lock()
-    edit = driver.item("gender").inputs()[0]
+    edit = driver.item("ethnicity").inputs()[0]
     driver.focus(edit)
-    qtbot.keyClicks(edit, "F")
+    qtbot.keyClicks(edit, "W")
     qtbot.waitUntil(lambda: view.saved_label.text().startswith("Not saved"), timeout=2000)
-    qtbot.keyClicks(edit, "emale")
-    assert driver.item("gender").value() == "Female"
+    qtbot.keyClicks(edit, "hite")
+    assert driver.item("ethnicity").value() == "White"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.domain import ProfileInfo, Record, Subject
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.keys import KdfParams
 from app.profile import Session, create_profile
 from app.reports.risk_over_time import IndicatorCount, RiskPoint

@@ -19,6 +19,13 @@ locks or completes). A draft still listed when it is opened again was being edit
 Haven stopped without closing it, so its last autosave is a recovery. The marker is one
 settings row (not audited: it records no action on a child's record, only that an editor
 window is open), and it holds record ids only.
+
+Issue 14: after a crash the draft should reopen where the user was, not at section 1.
+While a draft is listed, a second settings row keeps its place: the section, the
+question that had the focus (its item id, never an answer) and whether Check your
+answers was open. It is written with the autosave and on every page change, only when
+the place moved, and dropped at a clean stop. `unfinished_drafts` lists the drafts left
+open, newest first, for the window's offer to reopen one after unlocking.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -38,6 +46,7 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 700
 DEADLINE_MS = 900
 OPEN_DRAFTS_SETTING = "ui_open_drafts"
+DRAFT_PLACES_SETTING = "ui_draft_places"
 
 
 class Autosaver(QObject):
@@ -148,6 +157,74 @@ def mark_draft_closed(haven: Haven, record_id: str) -> None:
     ids = _open_drafts(haven)
     if record_id in ids:
         _write_open_drafts(haven, [i for i in ids if i != record_id])
+    places = _places(haven)
+    if record_id in places:
+        del places[record_id]
+        _write_places(haven, places)
+
+
+@dataclass(frozen=True)
+class DraftPlace:
+    """Where in a draft the user was: plain values (a section index and an item path)."""
+
+    section_index: int
+    item_id: str | None = None
+    on_check_page: bool = False
+
+
+def _places(haven: Haven) -> dict[str, DraftPlace]:
+    raw = haven.repo.get_setting(DRAFT_PLACES_SETTING)
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    places: dict[str, DraftPlace] = {}
+    if not isinstance(data, dict):
+        return places
+    for record_id, value in data.items():
+        if not isinstance(value, dict) or not isinstance(value.get("section"), int):
+            continue
+        item = value.get("item")
+        places[str(record_id)] = DraftPlace(
+            value["section"], item if isinstance(item, str) else None, value.get("check") is True
+        )
+    return places
+
+
+def _write_places(haven: Haven, places: dict[str, DraftPlace]) -> None:
+    data = {
+        record_id: {"section": p.section_index, "item": p.item_id, "check": p.on_check_page}
+        for record_id, p in places.items()
+    }
+    haven.repo.set_setting(haven.actor, DRAFT_PLACES_SETTING, json.dumps(data), audited=False)
+
+
+def remember_place(haven: Haven, record_id: str, place: DraftPlace) -> None:
+    """Keep where the user is in a draft being edited (read back after a crash)."""
+    places = _places(haven)
+    if places.get(record_id) != place:
+        places[record_id] = place
+        _write_places(haven, places)
+
+
+def saved_place(haven: Haven, record_id: str) -> DraftPlace | None:
+    """Where the user was in a draft Haven stopped without closing, if known."""
+    if not draft_left_open(haven, record_id):
+        return None
+    return _places(haven).get(record_id)
+
+
+def unfinished_drafts(haven: Haven) -> list[str]:
+    """Drafts left open when Haven stopped (still drafts, still there), newest first."""
+    found: list[tuple[str, str]] = []
+    for record_id in _open_drafts(haven):
+        try:
+            record = haven.record(record_id, audited=False)
+        except HavenError:
+            continue
+        if record.is_draft:
+            found.append((record.updated_at, record.id))
+    return [record_id for _, record_id in sorted(found, reverse=True)]
 
 
 def local_time(stamp: str) -> str:

@@ -21,10 +21,19 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -48,6 +57,7 @@ from ui import plain_text
 from ui.form.guidance_panel import GuidancePanel
 from ui.theme import scaled_font
 from ui.widgets.date_input import DateInput
+from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY
 
 MAX_RADIOS = 6
 """Choices with more options than this are a drop-down list instead of radio buttons."""
@@ -166,7 +176,8 @@ class OptionRow(QFrame):
     """A check box or radio button with its words beside it, wrapping, and a hint below.
 
     The whole row is outlined in the highlight colour while the button has focus, so the
-    focus stays visible whatever the style draws for a text-less button.
+    focus stays visible whatever the style draws for a text-less button (the window's
+    focus ring, ui.widgets.focus_ring, leaves these buttons to their row).
     """
 
     def __init__(
@@ -181,6 +192,7 @@ class OptionRow(QFrame):
         button.setParent(self)
         button.setText("")
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.setProperty(OWN_FOCUS_PROPERTY, True)
         layout = QHBoxLayout(self)
         margin = max(2, self.fontMetrics().height() // 5)
         layout.setContentsMargins(margin, margin, margin, margin)
@@ -202,6 +214,12 @@ class OptionRow(QFrame):
             _muted(self.hint)
             self.hint.clicked.connect(self._activate)
             words.addWidget(self.hint)
+        self.suggestion = QLabel("Haven’s suggestion", self)
+        self.suggestion.setObjectName("suggestionMark")
+        self.suggestion.setTextFormat(Qt.TextFormat.PlainText)
+        self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
+        self.suggestion.setVisible(False)
+        words.addWidget(self.suggestion)
         layout.addLayout(words, 1)
         button.installEventFilter(self)
 
@@ -536,6 +554,7 @@ class _OptionsWidget(ItemWidget):
             self.label.setBuddy(box)
         self._named.append(box)
         self._option_hints: dict[QAbstractButton, str | None] = {}
+        self._rows: dict[QAbstractButton, OptionRow] = {}
         layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(box) if inline else QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         self.box_layout = layout
@@ -550,13 +569,16 @@ class _OptionsWidget(ItemWidget):
         self._option_hints[button] = hint
         button.setAccessibleDescription(self._option_description(hint))
         row = OptionRow(button, words, hint, box)
+        self._rows[button] = row
         self.box_layout.addWidget(row)
         return row
 
-    def _option_description(self, hint: str | None) -> str:
+    def _option_description(self, hint: str | None, suggested: bool = False) -> str:
         """An option's description: the question it answers, the question's help, the
         option's own hint and any error (a screen reader reads it after the option)."""
         parts = [self.accessible_name() + "."]
+        if suggested:
+            parts.append("Haven’s suggestion.")
         if hint:
             parts.append(plain_text(" ".join(hint.split()), one_line=True))
         parts.append(self.accessible_description())
@@ -565,7 +587,9 @@ class _OptionsWidget(ItemWidget):
     def _refresh_descriptions(self) -> None:
         super()._refresh_descriptions()
         for button, hint in self._option_hints.items():
-            button.setAccessibleDescription(self._option_description(hint))
+            row = self._rows.get(button)
+            marked = row is not None and not row.suggestion.isHidden()
+            button.setAccessibleDescription(self._option_description(hint, marked))
 
 
 class ChoiceWidget(_OptionsWidget):
@@ -580,11 +604,13 @@ class ChoiceWidget(_OptionsWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.buttons: dict[str, QRadioButton] = {}
+        self._suggested: str | None = None
         for value, words, hint in _options_of(item):
             button = QRadioButton(self.box)
             self._option_button(self.box, button, value, words, hint)
             self.group.addButton(button)
             self.buttons[value] = button
+            button.installEventFilter(self)
         if inline:
             self.box_layout.addStretch(1)
         self.group.buttonToggled.connect(self._toggled)
@@ -598,6 +624,60 @@ class ChoiceWidget(_OptionsWidget):
             self.clear_button.clicked.connect(self._clear_clicked)
             self.clear_button.setVisible(False)
             self.body.addWidget(self.clear_button)
+
+    _ARROWS: Final[Mapping[int, int]] = {
+        Qt.Key.Key_Up: -1,
+        Qt.Key.Key_Left: -1,
+        Qt.Key.Key_Down: 1,
+        Qt.Key.Key_Right: 1,
+    }
+
+    def set_suggested(self, value: str | None) -> None:
+        """Mark the option Haven suggests (the item's ``suggested_by`` outcome): focus
+        lands there while nothing is chosen, and the row says so. None: no suggestion."""
+        self._suggested = value if value in self.buttons else None
+        for key, button in self.buttons.items():
+            row = self._rows.get(button)
+            if row is not None:
+                row.suggestion.setVisible(key == self._suggested)
+        self._refresh_descriptions()
+
+    def suggested(self) -> str | None:
+        return self._suggested
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys move to the next option AND choose it, as radio buttons do in
+        every browser and operating system (Qt's own only move the focus while nothing is
+        chosen, so a keyboard user could not answer without Space). A read-only record's
+        guard sees the key first and keeps it. Tabbing into the options while none is
+        chosen lands on Haven's suggestion, if there is one."""
+        if (
+            isinstance(event, QFocusEvent)
+            and event.type() == QEvent.Type.FocusIn
+            and event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+            and self.value() is None
+            and self._suggested is not None
+            and watched is not self.buttons[self._suggested]
+            and watched in self.buttons.values()
+        ):
+            target = self.buttons[self._suggested]
+            QTimer.singleShot(0, lambda: target.setFocus(Qt.FocusReason.OtherFocusReason))
+            return False
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in self._ARROWS
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and watched in self.buttons.values()
+        ):
+            buttons = list(self.buttons.values())
+            step = self._ARROWS[event.key()]
+            target = buttons[(buttons.index(watched) + step) % len(buttons)]  # type: ignore[arg-type]
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            if not self._read_only:
+                target.setChecked(True)
+            return True
+        return super().eventFilter(watched, event)
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -644,6 +724,8 @@ class ChoiceWidget(_OptionsWidget):
         for button in self.buttons.values():
             if button.isChecked():
                 return button
+        if self._suggested is not None:
+            return self.buttons[self._suggested]
         return next(iter(self.buttons.values()))
 
     def set_read_only(self, on: bool) -> None:

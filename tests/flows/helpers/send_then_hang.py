@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app.exporting import Exports
+from app.export.exports import Exports
 from app.outbox import smtp
 from app.profile import unlock
 from app.service import Haven

@@ -1,0 +1,365 @@
+"""The measures: Haven's own code path and its floor, sampled interleaved in one run.
+
+Each measure returns a `Result` with Haven's samples and the floor's, taken alternately
+(Haven, floor, Haven, floor, ...) so a noisy neighbour on the shared 2-core machine
+slows both. Floors do the same work with no Haven code:
+- store measures: the same SQL on a bare `sqlcipher3` connection to the same file with the
+  same key and pragmas. (The issue names stdlib `sqlite3`; the stdlib cannot read an
+  encrypted file, and a plaintext copy would put the cost of encryption itself into
+  Haven's ratio, so the floor is the same SQLite build, keyed, running the same query.)
+- start-up: a bare QMainWindow in a fresh process, exiting at first paint (startup_child).
+- unlock: an absolute target (0.5 s), with Argon2id + raw-key open + first query shown
+  as the floor for scale.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import generator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Result:
+    measure: str
+    size: int
+    haven: list[float]
+    floor: list[float]
+    target: str
+    check: Callable[[Result], bool] = field(repr=False)
+    unit: str = "ms"
+    note: str = ""
+
+    @property
+    def haven_median(self) -> float:
+        return statistics.median(self.haven)
+
+    @property
+    def haven_p99(self) -> float:
+        return percentile(self.haven, 0.99)
+
+    @property
+    def floor_median(self) -> float:
+        return statistics.median(self.floor) if self.floor else float("nan")
+
+    @property
+    def floor_p99(self) -> float:
+        return percentile(self.floor, 0.99) if self.floor else float("nan")
+
+    @property
+    def ratio(self) -> float:
+        return self.haven_median / self.floor_median if self.floor else float("nan")
+
+    @property
+    def passed(self) -> bool:
+        return self.check(self)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def interleaved(
+    haven: Callable[[], Any], floor: Callable[[], Any], repeats: int, warmup: int = 3
+) -> tuple[list[float], list[float]]:
+    for _ in range(warmup):
+        haven()
+        floor()
+    h: list[float] = []
+    f: list[float] = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        haven()
+        h.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        floor()
+        f.append(time.perf_counter() - start)
+    return h, f
+
+
+def _raw(profile: generator.Profile) -> Any:
+    """The floor's connection: same file, key and pragmas as app.store.connection."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(profile.db), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = \"x'{profile.key.hex()}'\"")
+    for pragma in (
+        "cipher_memory_security = ON",
+        "journal_mode = WAL",
+        "synchronous = FULL",
+        "secure_delete = ON",
+        "foreign_keys = ON",
+        "temp_store = MEMORY",
+        "busy_timeout = 5000",
+    ):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+# ---- unlock --------------------------------------------------------------------------------
+
+
+def unlock(profile: generator.Profile, repeats: int) -> Result:
+    from app.keys import derive_passphrase_key, read_key_file
+    from app.profile import unlock as haven_unlock
+
+    wrap = read_key_file(profile.folder / "haven.key").wrap_of("passphrase")
+    assert wrap is not None
+
+    def haven() -> None:
+        session = haven_unlock(profile.folder, generator.PASSPHRASE)
+        session.repo.subjects_page(0, 50)  # the first query: the children list's first page
+        session.lock()
+
+    def floor() -> None:
+        derive_passphrase_key(generator.PASSPHRASE, wrap.salt, wrap.kdf)
+        conn = _raw(profile)
+        conn.execute(
+            "SELECT id, name FROM subjects ORDER BY name COLLATE NOCASE, id LIMIT 50"
+        ).fetchall()
+        conn.close()
+
+    h, f = interleaved(haven, floor, repeats, warmup=1)
+    return Result(
+        "passphrase unlock + first query",
+        profile.size,
+        h,
+        f,
+        "<= 0.5 s",
+        lambda r: r.haven_p99 <= 0.5,
+        note="floor: Argon2id + raw-key open + first query",
+    )
+
+
+# ---- store measures on one open session -------------------------------------------------------
+
+
+def store(profile: generator.Profile, repeats: int) -> list[Result]:
+    from app.profile import ProfilePaths, Session, read_meta
+    from app.service import Haven
+    from app.store.connection import open_database
+
+    paths = ProfilePaths(profile.folder)
+    session = Session(
+        paths, read_meta(profile.folder), open_database(paths.db, profile.key), profile.key
+    )
+    haven = Haven(session)
+    raw = _raw(profile)
+    repo = session.repo
+    record = repo.get_record(profile.draft_id)
+    answers = dict(record.answers)
+    text_keys = [k for k, v in answers.items() if isinstance(v, str) and len(v) > 200]
+    counter = [0]
+    results: list[Result] = []
+
+    def typed() -> dict[str, Any]:
+        counter[0] += 1
+        if text_keys:
+            key = text_keys[0]
+            answers[key] = f"{answers[key][:-12]} word{counter[0]:07d}"
+        return answers
+
+    def haven_save() -> None:
+        repo.save_draft(session.actor, record.id, typed(), problem_count=0, defer_index=True)
+
+    def floor_save() -> None:
+        raw.execute(
+            "UPDATE records SET answers = ?, problem_count = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(typed(), ensure_ascii=False), 0, "2026-12-03T00:00:00+00:00", record.id),
+        )
+
+    h, f = interleaved(haven_save, floor_save, repeats * 4, warmup=20)
+    results.append(
+        Result(
+            "autosave (store)",
+            profile.size,
+            h,
+            f,
+            "p99 <= 1.5x floor p99",
+            lambda r: r.haven_p99 <= 1.5 * r.floor_p99,
+            note="Repository.save_draft vs bare UPDATE; index queued (drained on search)",
+        )
+    )
+    haven.index_pending()
+
+    def haven_page() -> None:
+        repo.subjects_page(0, 50)
+
+    def floor_page() -> None:
+        raw.execute(
+            "SELECT id, ref, name, known_as, dob, gender, local_authority, created_at,"
+            " updated_at FROM subjects ORDER BY name COLLATE NOCASE, id LIMIT 50"
+        ).fetchall()
+
+    h, f = interleaved(haven_page, floor_page, repeats * 4)
+    results.append(
+        Result(
+            "children list first page",
+            profile.size,
+            h,
+            f,
+            "<= 1.3x floor, p99 < 50 ms",
+            lambda r: r.ratio <= 1.3 and r.haven_p99 < 0.05,
+        )
+    )
+
+    for label, term in (
+        ("search, selective term", generator.SELECTIVE_TERM),
+        ("search, common term", generator.COMMON_TERM),
+    ):
+        from app.store import search_store
+        from app.store.rows import fts_query
+
+        query = fts_query(term)
+
+        def haven_search(term: str = term) -> None:
+            haven.search(term)
+
+        def floor_search(query: str = query) -> None:
+            # Haven's own statements (app.store.search_store), run bare.
+            hits = raw.execute(search_store.COUNT_SQL, (query, search_store.RANKED_HITS + 1))
+            many = hits.fetchone()[0] > search_store.RANKED_HITS
+            sql = search_store.NEWEST_SQL if many else search_store.RANKED_SQL
+            raw.execute(sql, (query, 50)).fetchall()
+
+        h, f = interleaved(haven_search, floor_search, repeats)
+        results.append(
+            Result(
+                label,
+                profile.size,
+                h,
+                f,
+                "<= 1.3x floor, p99 < 50 ms",
+                lambda r: r.ratio <= 1.3 and r.haven_p99 < 0.05,
+            )
+        )
+    raw.close()
+    session.lock()
+    return results
+
+
+# ---- start-up and memory in fresh processes ---------------------------------------------------
+
+
+def _child(args: list[str]) -> tuple[float, int]:
+    env_cmd = [sys.executable, str(ROOT / "bench" / "startup_child.py"), *args]
+    start = time.perf_counter()
+    done = subprocess.run(env_cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    rss = int(done.stdout.strip().splitlines()[-1])
+    return elapsed, rss
+
+
+def startup(profile: generator.Profile, repeats: int) -> list[Result]:
+    key_file = generator.profile_dir(profile.size) / "bench.key"
+    h: list[float] = []
+    f: list[float] = []
+    h_rss: list[float] = []
+    f_rss: list[float] = []
+    _child(["floor"])
+    _child(["haven", str(profile.folder), str(key_file)])
+    for _ in range(repeats):
+        t, rss = _child(["haven", str(profile.folder), str(key_file)])
+        h.append(t)
+        h_rss.append(rss / 1024)
+        t, rss = _child(["floor"])
+        f.append(t)
+        f_rss.append(rss / 1024)
+    return [
+        Result(
+            "start to painted main window",
+            profile.size,
+            h,
+            f,
+            "<= 1.5x floor at 50k",
+            lambda r: r.size < 50_000 or r.ratio <= 1.5,
+            note="fresh process, raw key from bench.key",
+        ),
+        Result(
+            "peak RSS, main window",
+            profile.size,
+            h_rss,
+            f_rss,
+            "<= bare window + 80 MB",
+            lambda r: r.haven_median <= r.floor_median + 80,
+            unit="MiB",
+        ),
+    ]
+
+
+def not_measured(name: str, size: int, target: str) -> Result:
+    return Result(name, size, [float("nan")], [], target, lambda r: False, note="not measured yet")
+
+
+# ---- S/MIME ---------------------------------------------------------------------------------
+
+
+def smime(size: int, repeats: int) -> Result:
+    """app.export.smime.sign_then_encrypt vs cryptography's pkcs7 builders called directly.
+
+    The entity is a text part and a 200 KiB attachment (as in the baselines note), signed
+    with RSA-3072 and enveloped to an RSA-3072 recipient with AES-256-CBC. It does not
+    depend on the profile size; it is run once per size so every row has it.
+    """
+    import os as _os
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.ciphers import algorithms
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    from app.export.certificates import SigningIdentity, create_self_signed
+    from app.export.smime import sign_then_encrypt
+
+    key, cert = create_self_signed("Bench School", email="dsl@bench.example")
+    _rkey, rcert = create_self_signed("Bench MASH", email="mash@bench.example")
+    identity = SigningIdentity(key=key, cert=cert)
+    message = EmailMessage(policy=SMTP)
+    message.set_content("A referral is attached.\n" * 20)
+    message.add_attachment(
+        _os.urandom(200 * 1024), maintype="application", subtype="pdf", filename="r.pdf"
+    )
+    entity = message.as_bytes()
+
+    def haven() -> None:
+        sign_then_encrypt(entity, identity, rcert)
+
+    def floor() -> None:
+        signed = (
+            pkcs7.PKCS7SignatureBuilder()
+            .set_data(entity)
+            .add_signer(cert, key, hashes.SHA256())
+            .sign(
+                serialization.Encoding.SMIME,
+                [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+            )
+        )
+        (
+            pkcs7.PKCS7EnvelopeBuilder()
+            .set_data(signed)
+            .add_recipient(rcert)
+            .set_content_encryption_algorithm(algorithms.AES256)
+            .encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+        )
+
+    h, f = interleaved(haven, floor, repeats)
+    return Result(
+        "S/MIME package (sign + envelope)",
+        size,
+        h,
+        f,
+        "<= 1.2x floor",
+        lambda r: r.ratio <= 1.2,
+    )

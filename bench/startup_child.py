@@ -1,0 +1,74 @@
+"""One start-up in a fresh process: exits right after the main window's first paint.
+
+`python bench/startup_child.py floor` shows a bare QMainWindow (the floor);
+`python bench/startup_child.py haven PROFILE_DIR KEY_FILE` opens the profile with the raw
+key from the bench's key file (so no KDF is timed), builds Haven's MainWindow on it and
+shows it. Either way it prints its peak RSS in KiB on exit; the parent times the process.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import resource
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+
+    def finish() -> None:
+        # At first paint: report and leave at once, so quitting (saving, locking) is not
+        # counted as start-up, for Haven as for the floor.
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        sys.stdout.flush()
+        if os.environ.get("HAVEN_BENCH_PROFILE"):
+            PROFILER.disable()
+            PROFILER.dump_stats(os.environ["HAVEN_BENCH_PROFILE"])
+        os._exit(0)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                QTimer.singleShot(0, finish)
+            return False
+
+    if sys.argv[1] == "floor":
+        window = QMainWindow()
+        central = QLabel("Haven", window)
+        window.setCentralWidget(central)
+    else:
+        from app.profile import ProfilePaths, Session, read_meta
+        from app.store.connection import open_database
+        from ui.main_window import MainWindow
+
+        folder = Path(sys.argv[2])
+        key = bytes.fromhex(Path(sys.argv[3]).read_text("ascii").strip())
+        paths = ProfilePaths(folder)
+        session = Session(paths, read_meta(folder), open_database(paths.db, key), key)
+        session.db.check_integrity_in_background(key)
+        window = MainWindow(folder, try_keychain=False, listen_to_os=False)
+        window.open_session(session)
+        central = window.centralWidget()
+    watcher = FirstPaint()
+    central.installEventFilter(watcher)
+    window.resize(1100, 750)
+    window.show()
+    QTimer.singleShot(20_000, app.quit)
+    app.exec()
+    raise SystemExit("no paint within 20 s")
+
+
+PROFILER = cProfile.Profile()
+
+if __name__ == "__main__":
+    if os.environ.get("HAVEN_BENCH_PROFILE"):  # where to write a cProfile of one start
+        PROFILER.enable()
+    main()
