@@ -6,10 +6,11 @@ with Previous / Continue and the draft's actions, and, for forms with outcomes, 
 Haven suggests beside the page. After the last section comes "Check your answers", whose
 "Complete this record" button completes the record through `Haven.complete`.
 
-Everything form-specific comes from the definition and the engine (HOUSE_STYLE: no
-`if form.id == ...` here): which sections and items show (`visible_sections`,
-`visible_items`, re-evaluated after every change), what is wrong (`validate`), what is
-suggested (`evaluate_outcomes`) and the answers in words (`answered_sections`).
+This module only draws. The rules — which sections and questions show, which come next,
+which problems are shown when, the Continue rule, the completion guard and what a
+record's state allows — live in `app.forms.session.FormSession` (tested without Qt);
+everything form-specific comes from the definition and the engine (HOUSE_STYLE: no
+`if form.id == ...` here).
 
 Validation follows the GOV.UK pattern (validate on Continue, not on blur): Continue on a
 section with problems stays on it once, shows the error summary and moves focus there;
@@ -75,14 +76,15 @@ from PySide6.QtWidgets import (
 from app.domain import Record
 from app.errors import HavenError, ValidationFailed
 from app.forms.definitions import FormDefinition, Section
-from app.forms.engine import (
-    answered_sections,
-    evaluate_outcomes,
-    suggested_answers,
-    validate,
-    visible_entry_items,
-    visible_items,
-    visible_sections,
+from app.forms.engine import answered_sections, visible_entry_items
+from app.forms.session import (
+    BEFORE_COMPLETING,
+    CHECK_PAGE,
+    CONTINUE_AGAIN,
+    FormSession,
+    ShownProblem,
+    record_actions,
+    top_id,
 )
 from app.service import Haven, SaveResult
 from ui import plain_text
@@ -100,7 +102,7 @@ from ui.form.autosave import (
     saved_place,
 )
 from ui.form.check_answers import CheckAnswersPage
-from ui.form.error_summary import ErrorSummary, ShownProblem
+from ui.form.error_summary import ErrorSummary
 from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
 from ui.form.item_widgets import ERROR_COLOUR, ChoiceWidget, ItemContext, ItemWidget
@@ -114,9 +116,6 @@ from ui.widgets.focus_ring import install_focus_ring
 
 log = logging.getLogger(__name__)
 
-CHECK_PAGE = -1
-"""`_current` when the check-your-answers page is shown."""
-
 NAV_CHARS = 24
 """Width of the sections list, in digits of the current font (its titles wrap)."""
 OUTCOME_CHARS = 30
@@ -124,11 +123,6 @@ OUTCOME_CHARS = 30
 QUESTION_SHARE = 0.6
 """The question column keeps at least this share of the view's width: a side panel the
 user has not asked for folds away first (a 1366 x 768 school laptop, issue 14)."""
-
-CONTINUE_AGAIN = (
-    "This record is saved as a draft. You can fix these now, or press Continue again to "
-    "move on and come back to them later. A record cannot be completed until they are fixed."
-)
 
 
 @dataclass(frozen=True)
@@ -143,15 +137,6 @@ class FormPosition:
     section_index: int = 0
     item_id: str | None = None
     on_check_page: bool = False
-
-
-def _top_id(path: str) -> str:
-    """ "people[1].name" → "people"."""
-    for mark in ("[", "."):
-        cut = path.find(mark)
-        if cut != -1:
-            path = path[:cut]
-    return path
 
 
 class SectionListModel(QAbstractListModel):
@@ -256,11 +241,11 @@ class SectionPage(QWidget):
         self.caption.setText(f"Section {number} of {total}")
 
     def widget_for_path(self, path: str) -> ItemWidget | None:
-        top = self.widgets.get(_top_id(path))
+        top = self.widgets.get(top_id(path))
         return top.widget_for_path(path) if top is not None else None
 
     def focus_widget_for(self, path: str) -> QWidget | None:
-        top = self.widgets.get(_top_id(path))
+        top = self.widgets.get(top_id(path))
         return top.focus_widget_for(path) if top is not None else None
 
     def first_input(self) -> QWidget | None:
@@ -355,14 +340,7 @@ class FormView(QWidget):
         self._cleared = False
         self._pages: dict[int, SectionPage] = {}
         self._scrolls: dict[int, QScrollArea] = {}
-        self._current: int = 0
-        self._visible: list[int] = []
-        self._visible_items: set[str] = set()
-        self._problems: list[ShownProblem] = []
-        self._displayed: dict[str, tuple[str, str]] = {}
-        self._shown_sections: set[int] = set()
-        self._stopped_on: dict[int, frozenset[tuple[str, str]]] = {}
-        self._return_to_check = False
+        self.session: FormSession
         self._pending_focus: str | None = None
         self._shown_once = False
         self._editing_marked = False
@@ -672,16 +650,15 @@ class FormView(QWidget):
         self.record = record
         self.form = self.haven.form_for(record)
         self.ctx = self.haven.context(record)
-        self.answers: dict[str, Any] = dict(record.answers)
-        self.read_only = not record.is_draft
+        self.session = FormSession(
+            self.form, record.answers, self.ctx, read_only=not record.is_draft
+        )
+        self._nav_rows = []
         for page_index in list(self._pages):
             scroll = self._scrolls.pop(page_index)
             self.stack.removeWidget(scroll)
             discard(scroll)
         self._pages.clear()
-        self._problems, self._displayed = [], {}
-        self._shown_sections, self._stopped_on = set(), {}
-        self._return_to_check = False
         self._editing_marked = False
         self._place_written = None
         self.setWindowTitle(f"{self.form.title} — {record.ref}")
@@ -712,14 +689,16 @@ class FormView(QWidget):
                     record.id, place.section_index, place.item_id, place.on_check_page
                 )
                 self._place_written = place
-        self._reevaluate(speak=False)
+        self._rebuild_nav()
+        self._show_outcomes(speak=False)
         if position is not None and position.on_check_page:
-            self._current = position.section_index
+            self.session.current = position.section_index
             self.show_check_page(focus=False)
         else:
-            index = position.section_index if position is not None else self._first_section()
-            if index not in self._visible:
-                index = self._nearest_visible(index)
+            start = self.session.first_section()
+            index = self.session.nearest_visible(
+                position.section_index if position is not None else start
+            )
             self.go_to_section(index, focus=False)
             if position is not None and position.item_id:
                 self._pending_focus = position.item_id
@@ -753,11 +732,10 @@ class FormView(QWidget):
             else:
                 text += " To change it, amend it: Haven keeps this version and records why."
             banner.setText(text)
-            self.amend_button.setVisible(not record.superseded_by and received is None)
-            # A sharing decision is what permits exports; it is not itself exported.
-            exportable = not record.superseded_by and self.form.permits_export is None
-            self.export_button.setVisible(exportable)
-            self.send_dsl_button.setVisible(exportable and received is None)
+            actions = record_actions(record, self.form, received=received is not None)
+            self.amend_button.setVisible(actions.can_amend)
+            self.export_button.setVisible(actions.can_export)
+            self.send_dsl_button.setVisible(actions.can_send_to_dsl)
             self.record_banner.setAccessibleName(text)
             self.record_banner.setVisible(True)
         elif record.amend_reason:
@@ -772,14 +750,14 @@ class FormView(QWidget):
         else:
             self.record_banner.setVisible(False)
 
-    def _first_section(self) -> int:
-        return self._visible[0] if self._visible else 0
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The answers being edited (the session's, which the autosaver writes)."""
+        return self.session.answers
 
-    def _nearest_visible(self, index: int) -> int:
-        if not self._visible:
-            return 0
-        before = [i for i in self._visible if i <= index]
-        return before[-1] if before else self._visible[0]
+    @property
+    def read_only(self) -> bool:
+        return self.session.read_only
 
     # ==== pages ==========================================================================
 
@@ -804,12 +782,13 @@ class FormView(QWidget):
         return page
 
     def current_page(self) -> SectionPage | None:
-        return None if self._current == CHECK_PAGE else self._pages.get(self._current)
+        current = self.session.current
+        return None if current == CHECK_PAGE else self._pages.get(current)
 
     @property
     def current_section(self) -> int:
         """Index (in the form's sections) of the section shown, or last shown."""
-        return self._current
+        return self.session.current
 
     @property
     def on_check_page(self) -> bool:
@@ -822,7 +801,7 @@ class FormView(QWidget):
         self.autosaver.flush()
         leaving_check = self.on_check_page
         page = self._page(index)
-        self._current = index
+        self.session.current = index
         self.stack.setCurrentWidget(self._scrolls[index])
         self._update_page_texts()
         self._select_nav()
@@ -830,15 +809,15 @@ class FormView(QWidget):
         self._show_displayed_on(page)
         self.fix_tab_order()
         if not leaving_check:
-            self._return_to_check = False
+            self.session.return_to_check = False
         if isinstance(focus, str):
             self._focus_path(focus)
         elif focus:
             target = page.first_input() or self.continue_button
             target.setFocus(Qt.FocusReason.OtherFocusReason)
             self._scrolls[index].verticalScrollBar().setValue(0)
-        number = self._visible.index(index) + 1 if index in self._visible else 0
-        announce(page, f"{page.title.text()}, section {number} of {len(self._visible)}")
+        number = self.session.number_of(index)
+        announce(page, f"{page.title.text()}, section {number} of {self.session.total}")
         self._remember_place()
 
     def show_check_page(self, focus: bool = True) -> None:
@@ -847,7 +826,7 @@ class FormView(QWidget):
             return
         self.autosaver.flush()
         sections = answered_sections(self.form, self.answers, self.ctx)
-        self.check_page.show_answers(sections, self._displayed, read_only=self.read_only)
+        self.check_page.show_answers(sections, self.session.displayed, read_only=self.read_only)
         self._update_check_summary(take_focus=False)
         self.stack.setCurrentWidget(self.check_scroll)
         self._select_nav()
@@ -866,57 +845,49 @@ class FormView(QWidget):
         self._remember_place()
 
     def _update_check_summary(self, *, take_focus: bool, intro: str | None = None) -> None:
-        shown = [p for p in self._problems if p.path in self._displayed]
         shown = [
-            ShownProblem(p.path, p.message, p.severity, self._section_title_of(p.path))
-            for p in shown
+            ShownProblem(
+                p.path,
+                p.message,
+                p.severity,
+                plain_text(p.where, one_line=True) if p.where else None,
+            )
+            for p in self.session.shown_everywhere()
         ]
         self.check_page.summary.show_problems(shown, intro=intro, take_focus=take_focus)
 
-    def _section_title_of(self, path: str) -> str | None:
-        section = self.form.section_of(_top_id(path))
-        return plain_text(section.title, one_line=True) if section is not None else None
-
     def _update_page_texts(self) -> None:
-        total = len(self._visible)
         for index, page in self._pages.items():
-            number = self._visible.index(index) + 1 if index in self._visible else 0
-            page.set_position_text(number, total)
+            page.set_position_text(self.session.number_of(index), self.session.total)
 
     def _update_footer(self) -> None:
         on_check = self.on_check_page
         self.continue_button.setVisible(not on_check)
-        if self._return_to_check and not on_check:
+        if self.session.return_to_check and not on_check:
             self.continue_button.setText("Return to check your answers")
         else:
             self.continue_button.setText("Continue")
         self.continue_button.setAccessibleName(self.continue_button.text())
-        first = self._visible[0] if self._visible else 0
-        self.previous_button.setEnabled(on_check or self._current != first)
+        self.previous_button.setEnabled(on_check or not self.session.is_first(self.session.current))
 
     # ==== the progress list ===============================================================
 
     def _rebuild_nav(self) -> None:
         rows: list[tuple[str, str, bool]] = []
         self._nav_rows = []
-        problem_sections = self._sections_with_errors()
-        for number, index in enumerate(self._visible, start=1):
-            section = self.form.sections[index]
-            text = f"{number}. {plain_text(section.title, one_line=True)}"
-            if index in problem_sections:
+        for row in self.session.nav_rows():
+            title = plain_text(row.title, one_line=True)
+            text = f"{row.number}. {title}" if row.number else title
+            if row.has_problem:
                 rows.append((f"{text}\nThere is a problem", f"{text}. There is a problem", True))
             else:
                 rows.append((text, text, False))
-            self._nav_rows.append(index)
-        # Not numbered: "Section 3 of 8" counts sections, and this is not one.
-        check = "Check your answers"
-        rows.append((check, check, False))
-        self._nav_rows.append(CHECK_PAGE)
+            self._nav_rows.append(row.target)
         self.nav_model.set_rows(rows)
         self._select_nav()
 
     def _select_nav(self) -> None:
-        target = CHECK_PAGE if self.on_check_page else self._current
+        target = CHECK_PAGE if self.on_check_page else self.session.current
         if target in self._nav_rows:
             self.nav.setCurrentIndex(self.nav_model.index(self._nav_rows.index(target)))
 
@@ -928,31 +899,17 @@ class FormView(QWidget):
         if target == CHECK_PAGE:
             if not self.on_check_page:
                 self.show_check_page()
-        elif target != self._current or self.on_check_page:
+        elif target != self.session.current or self.on_check_page:
             self.go_to_section(target)
-
-    def _sections_with_errors(self) -> set[int]:
-        out: set[int] = set()
-        for path, (_, severity) in self._displayed.items():
-            if severity != "error":
-                continue
-            section = self.form.section_of(_top_id(path))
-            if section is not None:
-                out.add(self.form.sections.index(section))
-        return out
 
     # ==== answers and relevance ============================================================
 
     def _item_changed(self, widget: ItemWidget) -> None:
         if self._cleared or self.read_only:
             return
-        value = widget.value()
-        if value is None:
-            self.answers.pop(widget.item.id, None)
-        else:
-            self.answers[widget.item.id] = value
+        changed = self.session.set_answer(widget.item.id, widget.value())
         self.autosaver.schedule()
-        self._reevaluate()
+        self._reevaluate(sections_changed=changed)
 
     def _structure_changed(self) -> None:
         self.fix_tab_order()
@@ -963,25 +920,20 @@ class FormView(QWidget):
             return
         self.haven.alert_shown(self.record.id, outcome_id)
 
-    def _reevaluate(self, *, speak: bool = True) -> None:
-        """After any change: which sections and items show, and what Haven suggests."""
-        visible_ids = {s.id for s in visible_sections(self.form, self.answers, self.ctx)}
-        visible = [i for i, s in enumerate(self.form.sections) if s.id in visible_ids]
-        self._visible_items = {
-            item.id for _, item in visible_items(self.form, self.answers, self.ctx)
-        }
-        if visible != self._visible:
-            self._visible = visible
+    def _reevaluate(self, *, sections_changed: bool) -> None:
+        """After a change (the session has re-evaluated): show and hide to match."""
+        if sections_changed:
             self._rebuild_nav()
             self._update_page_texts()
             self._update_footer()
         for page in self._pages.values():
             self._apply_visibility(page)
+        self._show_outcomes(speak=True)
+
+    def _show_outcomes(self, *, speak: bool) -> None:
         if self.form.outcomes:
-            self.outcome_panel.show_outcomes(
-                evaluate_outcomes(self.form, self.answers, self.ctx), speak=speak
-            )
-            self._suggested = suggested_answers(self.form, self.answers, self.ctx)
+            self.outcome_panel.show_outcomes(self.session.outcomes(), speak=speak)
+            self._suggested = self.session.suggested()
             for page in self._pages.values():
                 self._show_suggested_on(page)
 
@@ -994,7 +946,7 @@ class FormView(QWidget):
     def _apply_visibility(self, page: SectionPage) -> None:
         changed = False
         for item_id, widget in page.widgets.items():
-            show = item_id in self._visible_items
+            show = item_id in self.session.visible_items
             if widget.isHidden() == show:
                 widget.setVisible(show)
                 changed = True
@@ -1007,46 +959,13 @@ class FormView(QWidget):
 
     # ==== problems ========================================================================
 
-    def _collect_problems(self) -> list[ShownProblem]:
-        """The engine's problems plus input that is not an answer yet, in form order."""
-        local: dict[str, str] = {}
-        for page in self._pages.values():
-            for item_id, widget in page.widgets.items():
-                if item_id in self._visible_items:
-                    for path, message in widget.local_errors():
-                        local[path] = message
-        out: list[ShownProblem] = []
-        for problem in validate(self.form, self.answers, self.ctx):
-            if problem.path in local:
-                continue
-            out.append(ShownProblem(problem.path, problem.message, problem.severity))
-        out.extend(ShownProblem(path, message, "error") for path, message in local.items())
-        order = {item.id: n for n, (_, item) in enumerate(self.form.iter_items())}
-        out.sort(key=lambda p: order.get(_top_id(p.path), len(order)))
-        return out
-
     def _display_sections(self, sections: set[int] | None) -> None:
-        """Recompute the shown messages for `sections` (None: every section)."""
-        self._problems = self._collect_problems()
-        if sections is None:
-            self._shown_sections = set(range(len(self.form.sections)))
-            self._displayed = {}
-        else:
-            self._shown_sections |= sections
-            self._displayed = {
-                path: shown
-                for path, shown in self._displayed.items()
-                if self._section_index_of(path) not in sections
-            }
-        for problem in self._problems:
-            index = self._section_index_of(problem.path)
-            if sections is None or index in sections:
-                self._displayed[problem.path] = (problem.message, problem.severity)
+        """Show the current messages of `sections` (None: every section)."""
+        self.session.display(sections, self._collect_local())
         self._refresh_problem_views()
 
     def _section_index_of(self, path: str) -> int:
-        section = self.form.section_of(_top_id(path))
-        return self.form.sections.index(section) if section is not None else -1
+        return self.session.section_index_of(path)
 
     def _refresh_problem_views(self) -> None:
         for page in self._pages.values():
@@ -1055,12 +974,8 @@ class FormView(QWidget):
 
     def _show_displayed_on(self, page: SectionPage) -> None:
         for widget in page.widgets.values():
-            widget.show_problems(self._displayed)
-        shown = [
-            p
-            for p in self._problems
-            if p.path in self._displayed and self._section_index_of(p.path) == page.index
-        ]
+            widget.show_problems(self.session.displayed)
+        shown = self.session.shown_on(page.index)
         if [(p.path, p.message) for p in shown] != [
             (p.path, p.message) for p in page.summary.problems
         ]:
@@ -1070,25 +985,12 @@ class FormView(QWidget):
             if page is self.current_page():
                 self.fix_tab_order()
 
-    def _prune_displayed(self, problems: list[ShownProblem]) -> None:
-        """After a save: drop the messages whose problem is fixed (never add new ones)."""
-        still = {(p.path, p.message) for p in problems}
-        pruned = {
-            path: shown for path, shown in self._displayed.items() if (path, shown[0]) in still
-        }
-        self._problems = problems
-        if pruned != self._displayed:
-            self._displayed = pruned
-            self._refresh_problem_views()
-            if self.on_check_page:
-                self._update_check_summary(take_focus=False)
-
     def focus_problem(self, path: str) -> None:
         """An error-summary link: go to the question and put the cursor in it."""
         index = self._section_index_of(path)
         if index < 0:
             return
-        if index != self._current or self.on_check_page:
+        if index != self.session.current or self.on_check_page:
             self.go_to_section(index, focus=path)
         else:
             self._focus_path(path)
@@ -1110,64 +1012,52 @@ class FormView(QWidget):
         """GOV.UK Continue: check this section; stop once on new problems, else go on."""
         if self._cleared or self.on_check_page:
             return
-        index = self._current
+        index = self.session.current
+        verdict = self.session.continue_from(index, self._collect_local())
         if not self.read_only:
-            self._display_sections({index})
+            self._refresh_problem_views()
+        if verdict == "stop":
             page = self._pages[index]
-            errors = frozenset(
-                (p.path, p.message) for p in page.summary.problems if p.severity == "error"
-            )
-            if errors and self._stopped_on.get(index) != errors:
-                self._stopped_on[index] = errors
-                self._scrolls[index].verticalScrollBar().setValue(0)
-                page.summary.show_problems(
-                    page.summary.problems, intro=CONTINUE_AGAIN, take_focus=True
-                )
-                return
-        if self._return_to_check:
+            self._scrolls[index].verticalScrollBar().setValue(0)
+            page.summary.show_problems(page.summary.problems, intro=CONTINUE_AGAIN, take_focus=True)
+        elif verdict == "check":
             self.show_check_page()
-            return
-        self._step(1)
+        else:
+            self._step(1)
 
     def next_section(self) -> None:
         """Alt+Right / Control+Page Down: the next section, without stopping on problems."""
         if self._cleared or self.on_check_page:
             return
         if not self.read_only:
-            self._display_sections({self._current})
+            self._display_sections({self.session.current})
         self._step(1)
 
     def previous_section(self) -> None:
         if self._cleared:
             return
         if self.on_check_page:
-            if self._visible:
-                self.go_to_section(self._visible[-1])
+            last = self.session.previous_from_check()
+            if last is not None:
+                self.go_to_section(last)
             return
         self._step(-1)
 
     def _step(self, direction: int) -> None:
-        if self._current not in self._visible:
-            later = [i for i in self._visible if (i - self._current) * direction > 0]
-            if later:
-                self.go_to_section(later[0] if direction > 0 else later[-1])
-            elif direction > 0:
-                self.show_check_page()
-            return
-        position = self._visible.index(self._current) + direction
-        if position >= len(self._visible):
+        target = self.session.step(direction)
+        if target == CHECK_PAGE:
             self.show_check_page()
-        elif position >= 0:
-            self.go_to_section(self._visible[position])
+        elif target is not None:
+            self.go_to_section(target)
 
     def _change_from_check(self, path: str) -> None:
         """A Change button: go to the question; Continue then returns here."""
         index = self._section_index_of(path)
         if index < 0:
             return
-        self._return_to_check = True
+        self.session.return_to_check = True
         self.go_to_section(index, focus=path)
-        self._return_to_check = True
+        self.session.return_to_check = True
         self._update_footer()
 
     def _ctrl_enter(self) -> None:
@@ -1185,8 +1075,8 @@ class FormView(QWidget):
             return
         self._display_sections(None)
         self.show_check_page(focus=False)
-        self.haven.checked(self.record.id, sum(1 for p in self._problems if p.severity == "error"))
-        if self._problems:
+        self.haven.checked(self.record.id, self.session.error_count())
+        if self.session.problems:
             self.check_page.set_notice(None)
             self._update_check_summary(take_focus=True)
         else:
@@ -1201,13 +1091,12 @@ class FormView(QWidget):
         """Check every answer and lock the record (Haven.complete) if nothing blocks it."""
         if self._cleared or self.read_only:
             return
-        self._display_sections(None)
-        if any(p.severity == "error" for p in self._problems):
+        blockers = self.session.completion_blockers(self._collect_local())
+        self._refresh_problem_views()
+        if blockers:
             self.show_check_page(focus=False)
             self.check_page.set_notice(None)
-            self._update_check_summary(
-                take_focus=True, intro="Fix these before completing this record."
-            )
+            self._update_check_summary(take_focus=True, intro=BEFORE_COMPLETING)
             return
         self.save_now()
         try:
@@ -1215,9 +1104,7 @@ class FormView(QWidget):
         except ValidationFailed:
             self._display_sections(None)
             self.show_check_page(focus=False)
-            self._update_check_summary(
-                take_focus=True, intro="Fix these before completing this record."
-            )
+            self._update_check_summary(take_focus=True, intro=BEFORE_COMPLETING)
             return
         except HavenError as error:
             show_error(self, error)
@@ -1339,18 +1226,17 @@ class FormView(QWidget):
             QPalette.ColorRole.WindowText, self.palette().color(QPalette.ColorRole.WindowText)
         )
         self.saved_label.setPalette(palette)
-        problems = [ShownProblem(p.path, p.message, p.severity) for p in result.problems]
-        local = self._collect_local()
-        problems = [p for p in problems if p.path not in local]
-        problems.extend(ShownProblem(path, message, "error") for path, message in local.items())
-        self._prune_displayed(problems)
+        if self.session.prune(self._collect_local()):
+            self._refresh_problem_views()
+            if self.on_check_page:
+                self._update_check_summary(take_focus=False)
         self.saved.emit(self.record.id)
 
     def _collect_local(self) -> dict[str, str]:
         local: dict[str, str] = {}
         for page in self._pages.values():
             for item_id, widget in page.widgets.items():
-                if item_id in self._visible_items:
+                if item_id in self.session.visible_items:
                     local.update(dict(widget.local_errors()))
         return local
 
@@ -1381,7 +1267,7 @@ class FormView(QWidget):
         """Where the user is: the section, the focused question, or the check page."""
         record_id = self.record.id if hasattr(self, "record") else ""
         if self.on_check_page:
-            return FormPosition(record_id, self._current, None, True)
+            return FormPosition(record_id, self.session.current, None, True)
         item_path: str | None = None
         focused = QApplication.focusWidget()
         page = self.current_page()
@@ -1389,7 +1275,7 @@ class FormView(QWidget):
             item_path = self._path_of(page, focused)
         if item_path is None and self._pending_focus is not None:
             item_path = self._pending_focus
-        return FormPosition(record_id, self._current, item_path, False)
+        return FormPosition(record_id, self.session.current, item_path, False)
 
     @staticmethod
     def _path_of(page: SectionPage, focused: QWidget) -> str | None:
@@ -1409,8 +1295,7 @@ class FormView(QWidget):
         if on_check_page:
             self.show_check_page()
             return
-        if section_index not in self._visible:
-            section_index = self._nearest_visible(section_index)
+        section_index = self.session.nearest_visible(section_index)
         self.go_to_section(section_index, focus=item_id or True)
         if item_id and not self.isVisible():
             self._pending_focus = item_id
@@ -1448,7 +1333,7 @@ class FormView(QWidget):
         if new is None or self._cleared:
             return
         for index, scroll in self._scrolls.items():
-            if index == self._current and scroll.isAncestorOf(new):
+            if index == self.session.current and scroll.isAncestorOf(new):
                 scroll.ensureWidgetVisible(new, 40, 80)
                 return
         if self.check_scroll.isAncestorOf(new):
@@ -1474,8 +1359,7 @@ class FormView(QWidget):
         self.check_page.set_notice(None)
         self.outcome_panel.clear()
         self.nav_model.set_rows([])
-        self.answers = {}
-        self._problems, self._displayed = [], {}
+        self.session = FormSession(self.form, {}, self.ctx, read_only=True)
         for banner in (self.recovered_banner, self.record_banner):
             self._banner_text(banner).setText("")
             banner.setAccessibleName("")

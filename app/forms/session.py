@@ -27,7 +27,13 @@ from typing import Literal
 from app.domain import Record
 from app.forms.context import EvaluationContext
 from app.forms.definitions import FormDefinition
-from app.forms.engine import evaluate_outcomes, validate, visible_items, visible_sections
+from app.forms.engine import (
+    evaluate_outcomes,
+    suggested_answers,
+    validate,
+    visible_items,
+    visible_sections,
+)
 from app.forms.evaluation import Outcome
 
 CHECK_PAGE = -1
@@ -70,7 +76,10 @@ class ShownProblem:
 
 @dataclass(frozen=True)
 class NavRow:
-    """One line of the progress list: a shown section (or the check page) and its state."""
+    """One line of the progress list: a shown section (or the check page) and its state.
+
+    ``number`` is 0 for the check page, which is not a section.
+    """
 
     target: int
     number: int
@@ -170,6 +179,13 @@ class FormSession:
             return []
         return evaluate_outcomes(self.form, self.answers, self.ctx)
 
+    def suggested(self) -> dict[str, str]:
+        """Answers Haven suggests for unanswered decisions (``suggested_by``): where the
+        focus lands first on such a question."""
+        if not self.form.outcomes:
+            return {}
+        return suggested_answers(self.form, self.answers, self.ctx)
+
     # ---- where the user is ---------------------------------------------------------------
 
     def first_section(self) -> int:
@@ -220,7 +236,8 @@ class FormSession:
             NavRow(index, number, self.form.sections[index].title, index in problem_sections)
             for number, index in enumerate(self.visible, start=1)
         ]
-        rows.append(NavRow(CHECK_PAGE, len(self.visible) + 1, "Check your answers", False))
+        # Not numbered: "Section 3 of 8" counts sections, and this is not one.
+        rows.append(NavRow(CHECK_PAGE, 0, "Check your answers", False))
         return rows
 
     # ---- problems ------------------------------------------------------------------------

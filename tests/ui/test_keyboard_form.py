@@ -127,7 +127,7 @@ def test_position_caption_counts_sections_not_the_check_page(bench: Workbench, q
     view = bench.open_view(qtbot, bench.start("screening"))
     page = view.current_page()
     assert page is not None
-    total = len(view._visible)
+    total = view.session.total
     assert page.caption.text() == f"Section 1 of {total}"
     rows = [view.nav_model.index(r).data() for r in range(view.nav_model.rowCount())]
     assert rows[-1] == "Check your answers"

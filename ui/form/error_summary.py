@@ -13,7 +13,6 @@ announcement (Qt 6.8+) so the problems are read even if focus is elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms.session import ShownProblem
 from ui import plain_text
 from ui.form import alert, discard, give_alert_role
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
@@ -34,25 +34,6 @@ from ui.theme import scaled_font
 
 FOCUS_YELLOW = QColor("#ffdd00")
 """The GOV.UK focus colour: yellow behind black text, visible in every palette."""
-
-
-@dataclass(frozen=True)
-class ShownProblem:
-    """A problem as the page shows it: where (path), what (message), how bad.
-
-    ``where`` names the section when the summary lists problems from several sections.
-    """
-
-    path: str
-    message: str
-    severity: str = "error"
-    where: str | None = None
-
-    @property
-    def text(self) -> str:
-        prefix = "" if self.severity == "error" else "Warning: "
-        place = f"{self.where}: " if self.where else ""
-        return f"{place}{prefix}{self.message}"
 
 
 class LinkButton(QPushButton):
