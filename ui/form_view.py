@@ -485,11 +485,9 @@ class FormView(QWidget):
         body.addWidget(self.outcome_scroll)
         root.addLayout(body, 1)
 
+        # Continue first (GOV.UK: the primary action straight after the questions), so
+        # Tab from the last answer reaches it, not the way back (issue 14).
         footer = QHBoxLayout()
-        self.previous_button = self._footer_button(
-            "Previous section", "previousButton", "Shortcut: Alt+Left or Control+Page Up.", footer
-        )
-        self.previous_button.clicked.connect(self.previous_section)
         self.continue_button = self._footer_button(
             "Continue",
             "continueButton",
@@ -498,6 +496,10 @@ class FormView(QWidget):
             footer,
         )
         self.continue_button.clicked.connect(self.continue_)
+        self.previous_button = self._footer_button(
+            "Previous section", "previousButton", "Shortcut: Alt+Left or Control+Page Up.", footer
+        )
+        self.previous_button.clicked.connect(self.previous_section)
         footer.addStretch(1)
         self.check_button = self._footer_button(
             "Check for errors",
@@ -1385,8 +1387,8 @@ class FormView(QWidget):
         if current is not None:
             chain.extend(_focus_chain(current))
         for button in (
-            self.previous_button,
             self.continue_button,
+            self.previous_button,
             self.check_button,
             self.delete_button,
             self.close_button,

@@ -109,6 +109,21 @@ def test_no_suggestion_leaves_focus_on_the_first_option(bench: Workbench, qtbot:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
 
 
+def test_tab_from_an_unanswered_last_question_reaches_continue(
+    bench: Workbench, qtbot: Any
+) -> None:
+    """The category is the only question shown until it is answered: Tab from it goes to
+    Continue, never first to Previous section (Enter there would go back)."""
+    view = bench.open_view(qtbot, bench.start("screening"))
+    driver = FormDriver(qtbot, view)
+    view.go_to_section(_section(view, "category"))
+    widget = driver.item("final_category")
+    assert isinstance(widget, ChoiceWidget)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is next(iter(widget.buttons.values())))
+    assert driver.tab() is view.continue_button
+    assert driver.tab() is view.previous_button
+
+
 def test_section_shortcuts_are_named_in_tooltips(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     assert "Alt+Left" in view.previous_button.toolTip()
