@@ -1,7 +1,7 @@
 """The measures: Haven's own code path and its floor, sampled interleaved in one run.
 
 Each measure returns a `Result` with Haven's samples and the floor's, taken alternately
-(Haven, floor, Haven, floor, ...) so a noisy neighbour on the shared 2-core machine
+(Haven, floor, floor, Haven, ...) so a noisy neighbour on the shared 2-core machine
 slows both. Floors do the same work with no Haven code:
 - store measures: the same SQL on a bare `sqlcipher3` connection to the same file with the
   same key and pragmas. (The issue names stdlib `sqlite3`; the stdlib cannot read an
@@ -78,13 +78,14 @@ def interleaved(
         floor()
     h: list[float] = []
     f: list[float] = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        haven()
-        h.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        floor()
-        f.append(time.perf_counter() - start)
+    for n in range(repeats):
+        # ABBA order: whichever runs second finds caches warmed by the first, so the two
+        # take turns going first.
+        pair = ((haven, h), (floor, f)) if n % 2 == 0 else ((floor, f), (haven, h))
+        for fn, out in pair:
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
     return h, f
 
 
@@ -230,8 +231,11 @@ def store(profile: generator.Profile, repeats: int) -> list[Result]:
             # Haven's own statements (app.store.search_store), run bare.
             hits = raw.execute(search_store.COUNT_SQL, (query, search_store.RANKED_HITS + 1))
             many = hits.fetchone()[0] > search_store.RANKED_HITS
-            sql = search_store.NEWEST_SQL if many else search_store.RANKED_SQL
-            raw.execute(sql, (query, 50)).fetchall()
+            if many:
+                words = search_store.whole_words(query)
+                raw.execute(search_store.NEWEST_SQL, (words, 50)).fetchall()
+            else:
+                raw.execute(search_store.RANKED_SQL, (query, 50)).fetchall()
 
         h, f = interleaved(haven_search, floor_search, repeats)
         results.append(
