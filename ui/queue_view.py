@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from app.exchange.queue import QUEUE_KINDS, DslQueue, QueueEntry, build_queue
 from ui import plain_text
+from ui.decision_dialog import DecisionDialog
 from ui.errors import show_error
-from ui.received import ChildMatchDialog, DecisionDialog, held_candidates
+from ui.received import ChildMatchDialog, held_candidates
 from ui.theme import heading
 from ui.times import when_text
 

@@ -38,9 +38,10 @@ from tests.haven_testkit import (
     example,
     new_session,
 )
+from ui.decision_dialog import DecisionDialog
 from ui.main_window import MainWindow
 from ui.queue_view import QueueView
-from ui.received import ChildMatchDialog, DecisionDialog, ImportResultsDialog
+from ui.received import ChildMatchDialog, ImportResultsDialog
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import TABS, SettingsDialog
 
