@@ -152,7 +152,8 @@ class FirstRunDialog(QDialog):
         self.confirm_error = self._error_row(form)
         layout.addLayout(form)
 
-        self.use_keychain = QCheckBox("Unlock &automatically on this computer", self)
+        # Alt+T: Alt+A is the agency.
+        self.use_keychain = QCheckBox("Unlock au&tomatically on this computer", self)
         self.use_keychain.setObjectName("useKeychain")
         self.use_keychain.setAccessibleName("Unlock automatically on this computer")
         backend = keychain.backend_name()
@@ -274,8 +275,7 @@ class FirstRunDialog(QDialog):
             return
         n = len(messages)
         self.summary.show_message(
-            ("There is a problem: " if n == 1 else f"There are {n} problems: ")
-            + " ".join(messages)
+            ("There is a problem: " if n == 1 else f"There are {n} problems: ") + " ".join(messages)
         )
 
     def _recheck(self) -> None:

@@ -27,12 +27,13 @@ from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY, install_focus_ring, ring_t
 MNEMONIC = re.compile(r"(?<!&)&([^&\s])")
 
 
-def mnemonics(window: QMainWindow) -> dict[str, list[str]]:
+def mnemonics(window: QWidget) -> dict[str, list[str]]:
     """Alt+letter → the visible menus, buttons and labels that claim it."""
     found: dict[str, list[str]] = defaultdict(list)
-    for action in window.menuBar().actions():
-        for letter in MNEMONIC.findall(action.text()):
-            found[letter.lower()].append(f"menu {action.text()}")
+    if isinstance(window, QMainWindow):
+        for action in window.menuBar().actions():
+            for letter in MNEMONIC.findall(action.text()):
+                found[letter.lower()].append(f"menu {action.text()}")
     for widget in window.findChildren(QWidget):
         if not widget.isVisible():
             continue
@@ -45,7 +46,7 @@ def mnemonics(window: QMainWindow) -> dict[str, list[str]]:
     return found
 
 
-def assert_unique_mnemonics(window: QMainWindow) -> None:
+def assert_unique_mnemonics(window: QWidget) -> None:
     clashes = {k: v for k, v in mnemonics(window).items() if len(v) > 1}
     assert clashes == {}
 
@@ -220,3 +221,31 @@ def test_help_lists_the_keyboard_shortcuts(qtbot: QtBot, chronology_window: Any)
     assert "(Ctrl+L)" in window.lock_action.toolTip()
     qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_mnemonics_are_unique_in_the_dialogs_too(
+    qtbot: QtBot, chronology_window: Any, tmp_path: Any
+) -> None:
+    from ui.first_run import FirstRunDialog
+
+    first_run = FirstRunDialog(tmp_path / "new-profile")
+    qtbot.addWidget(first_run)
+    first_run.show()
+    qtbot.waitExposed(first_run)
+    first_run.activateWindow()
+    qtbot.waitUntil(first_run.isActiveWindow)
+    assert_unique_mnemonics(first_run)
+    first_run.name.setFocus()
+    qtbot.keyClick(first_run.name, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is first_run.agency
+    qtbot.keyClick(first_run.agency, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is first_run.passphrase
+
+    window = chronology_window
+    window.new_child()
+    from ui.children import NewChildDialog
+
+    qtbot.waitUntil(lambda: window.findChild(NewChildDialog) is not None)
+    dialog = window.findChild(NewChildDialog)
+    qtbot.waitExposed(dialog)
+    assert_unique_mnemonics(dialog)
