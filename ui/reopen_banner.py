@@ -78,8 +78,8 @@ class ReopenDraftBanner(QFrame):
                     section = form.sections[self.place.section_index].title
                     where = f" You were on “{plain_text(section, one_line=True, limit=80)}”."
             text = (
-                f"Haven stopped unexpectedly while you were working on a draft "
-                f"{plain_text(title, one_line=True, limit=80)} ({ref}). Everything up to "
+                f"Haven stopped unexpectedly while you were working on a draft: "
+                f"{plain_text(title, one_line=True, limit=80)}, {ref}. Everything up to "
                 f"its last save is kept.{where}"
             )
             self.message.setText(text)
