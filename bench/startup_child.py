@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
     app = QApplication(sys.argv[:1])
 
@@ -35,8 +35,19 @@ def main() -> None:
         os._exit(0)
 
     class FirstPaint(QObject):
+        """The first paint of the window or any widget in it (Qt does not paint a parent
+        where opaque children cover it, so watching one widget can miss the first frame)."""
+
+        done = False
+
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
+            if (
+                not self.done
+                and event.type() == QEvent.Type.Paint
+                and isinstance(watched, QWidget)
+                and watched.window() is window
+            ):
+                self.done = True
                 QTimer.singleShot(0, finish)
             return False
 
@@ -56,9 +67,8 @@ def main() -> None:
         session.db.check_integrity_in_background(key)
         window = MainWindow(folder, try_keychain=False, listen_to_os=False)
         window.open_session(session)
-        central = window.centralWidget()
     watcher = FirstPaint()
-    central.installEventFilter(watcher)
+    app.installEventFilter(watcher)
     window.resize(1100, 750)
     window.show()
     QTimer.singleShot(20_000, app.quit)

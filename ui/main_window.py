@@ -48,19 +48,16 @@ from app.errors import HavenError
 from app.profile import Session
 from app.service import Haven
 from ui import plain_text
-from ui.backup_dialog import BackupDialog
 from ui.children import ChildrenPanel, NewChildDialog
 from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
-from ui.export_dialog import ExportDialog
 from ui.form.autosave import DraftPlace
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
 from ui.received import ReceivedImporter, exchange_for
 from ui.reopen_banner import ReopenDraftBanner
-from ui.report_dialog import ReportDialog
 from ui.retention_notice import RetentionNotice
 from ui.send_to_dsl import SendToDslDialog
 from ui.settings_dialog import SettingsDialog
@@ -71,8 +68,12 @@ from ui.widgets.focus_ring import install_focus_ring
 from ui.workers import run_task, wait_for_all
 
 if TYPE_CHECKING:
+    # Dialogs are imported where they open, not at start-up (issue 11).
     from app.exchange.relay import Exchange
+    from ui.backup_dialog import BackupDialog
+    from ui.export_dialog import ExportDialog
     from ui.queue_view import QueueView
+    from ui.report_dialog import ReportDialog
 
 APP_TITLE = "Haven"
 FORM_VIEW_MISSING = (
@@ -787,6 +788,8 @@ class MainWindow(QMainWindow):
         if haven is None or self.workspace is None:
             return None
         try:
+            from ui.export_dialog import ExportDialog
+
             dialog = ExportDialog(haven, record_id, self.workspace, clipboard=self.clipboard)
         except Exception as exc:  # noqa: BLE001 - the one error edge
             show_error(self, exc)
@@ -866,6 +869,8 @@ class MainWindow(QMainWindow):
         if haven is None or self.workspace is None:
             return None
         try:
+            from ui.report_dialog import ReportDialog
+
             dialog = ReportDialog(haven, self.workspace)
         except Exception as exc:  # noqa: BLE001 - the one error edge
             show_error(self, exc)
@@ -883,6 +888,8 @@ class MainWindow(QMainWindow):
         """File > Back up: an encrypted copy of the profile under a backup passphrase."""
         if self.session is None or self.workspace is None:
             return None
+        from ui.backup_dialog import BackupDialog
+
         dialog = BackupDialog(self.session, self.workspace)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
