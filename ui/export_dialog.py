@@ -161,8 +161,7 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start_export)
         self.close_button.clicked.connect(self.reject)
         self.signing_button.clicked.connect(lambda: self.settings_requested.emit("signing"))
-        self.pdf_check.toggled.connect(lambda _on: self._update_options())
-        self.package_check.toggled.connect(lambda _on: self._update_options())
+        self.options.exportable.connect(self.export_button.setEnabled)
         self.refresh()
 
     # ---- pages ----------------------------------------------------------------------------
@@ -265,7 +264,7 @@ class ExportDialog(QDialog):
             self._update_options()
 
     def _update_options(self) -> None:
-        self.export_button.setEnabled(self.options.update_options())
+        self.options.update_options()  # Export follows through `exportable`
 
     def select_recipient(self, recipient_id: str) -> bool:
         return self.options.select_recipient(recipient_id)

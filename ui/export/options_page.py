@@ -8,7 +8,7 @@ choice is disabled there and says why.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -45,6 +45,8 @@ RECORD_ROLE = Qt.ItemDataRole.UserRole
 
 class ExportOptionsPage(QWidget):
     """The options step of the export wizard, for one record."""
+
+    exportable = Signal(bool)  # whether Export may be pressed, after every change
 
     def __init__(self, haven: Haven, exports: Exports, record: Record, parent: QWidget) -> None:
         super().__init__(parent)
@@ -247,11 +249,13 @@ class ExportOptionsPage(QWidget):
         self.package_box.setVisible(self.package_check.isChecked())
         self.package_box.setEnabled(self.package_check.isChecked() and not training)
         self._update_recipient()
-        return can_export(
+        ready = can_export(
             want_pdf=self.pdf_check.isChecked(),
             want_package=self.package_check.isChecked(),
             signing_ok=self.signing_ok,
         )
+        self.exportable.emit(ready)
+        return ready
 
     def current_recipient(self) -> Recipient | None:
         rid = self.recipient.currentData()
