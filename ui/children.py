@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import LOCAL_AUTHORITIES, Subject
-from app.errors import HavenError
+from app.errors import HavenError, StoreCorrupt
 from app.forms.dates import format_date, parse_date
 from app.service import Haven
 from ui import plain_text
@@ -38,6 +38,7 @@ from ui.widgets.date_input import DateInput
 from ui.workers import Task, run_task
 
 SEARCH_DEBOUNCE_MS = 250
+INTEGRITY_POLL_MS = 1000
 __all__ = ["SUBJECT_ROLE", "ChildrenPanel", "NewChildDialog", "child_line"]
 
 
@@ -84,6 +85,20 @@ class ChildrenPanel(QWidget):
         search_label.setBuddy(self.search)
         layout.addWidget(search_label)
         layout.addWidget(self.search)
+
+        # The whole-file integrity check runs after unlock (app.store.IntegrityCheck); if it
+        # finds damage, every write is refused from then on, and this says so plainly.
+        self.integrity_warning = QLabel(StoreCorrupt.user_message, self)
+        self.integrity_warning.setObjectName("integrityWarning")
+        self.integrity_warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.integrity_warning.setWordWrap(True)
+        self.integrity_warning.setAccessibleName(StoreCorrupt.user_message)
+        self.integrity_warning.setVisible(False)
+        layout.addWidget(self.integrity_warning)
+        self._integrity_timer = QTimer(self)
+        self._integrity_timer.setInterval(INTEGRITY_POLL_MS)
+        self._integrity_timer.timeout.connect(self._check_integrity)
+        self._integrity_timer.start()
 
         self.result_status = QLabel(self)
         self.result_status.setObjectName("searchStatus")
@@ -190,6 +205,19 @@ class ChildrenPanel(QWidget):
         value = current.data(SUBJECT_ROLE) if current.isValid() else None
         if value and self.list.hasFocus():
             self.child_selected.emit(str(value))
+
+    # ---- integrity ------------------------------------------------------------------------
+
+    def _check_integrity(self) -> None:
+        state = self._haven.session.integrity_state()
+        if state == "damaged":
+            self._integrity_timer.stop()
+            self.integrity_warning.setVisible(True)
+            QAccessible.updateAccessibility(
+                QAccessibleEvent(self.integrity_warning, QAccessible.Event.Alert)
+            )
+        elif state in ("ok", "cancelled"):
+            self._integrity_timer.stop()
 
     # ---- search -------------------------------------------------------------------------
 

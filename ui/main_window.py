@@ -150,9 +150,10 @@ class Workspace(QWidget):
         layout.addWidget(self.splitter, 1)
 
 
-# The queue count reads the whole store in a worker: started once the window has painted
-# so that it does not compete with the first paint for the GIL and the two cores.
-QUEUE_COUNT_DELAY_MS = 250
+# The queue count and the retention notice read the whole store in workers: started once
+# the window has painted, so that they do not hold the store, the GIL and the two cores
+# while it paints.
+AFTER_FIRST_PAINT_MS = 250
 
 
 class MainWindow(QMainWindow):
@@ -397,7 +398,8 @@ class MainWindow(QMainWindow):
         # workspace, so it goes with it on lock and is worked out again on unlock.
         self.retention_notice = RetentionNotice(self.workspace)
         self.workspace.outer_layout.insertWidget(0, self.retention_notice)
-        self.retention_notice.load(haven)
+        # Worked out after the window has painted: it reads every record (issue 11).
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._load_retention_notice(haven))
         # After a crash: the offer to reopen the unfinished draft, above everything.
         self.reopen_banner = ReopenDraftBanner(self.workspace)
         self.workspace.outer_layout.insertWidget(0, self.reopen_banner)
@@ -437,7 +439,7 @@ class MainWindow(QMainWindow):
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
         # After the window has painted: the count reads the whole store (issue 11).
-        QTimer.singleShot(QUEUE_COUNT_DELAY_MS, self._update_queue_count)
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self._update_queue_count)
         self.unlocked.emit()
 
     def _reopen_draft(self, record_id: str, place: object) -> None:
@@ -963,6 +965,11 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.children_panel.refresh()
         self._refresh_views(queue_too=queue_too)
+
+    def _load_retention_notice(self, haven: Haven) -> None:
+        notice = self.retention_notice
+        if self.haven is haven and notice is not None and shiboken6.isValid(notice):
+            notice.load(haven)
 
     def _update_queue_count(self) -> None:
         """Count what is waiting off the UI thread (the queue reads the whole store)."""

@@ -84,3 +84,17 @@ def test_search_shows_a_child_from_the_last_page(qtbot: QtBot, haven: Haven) -> 
     qtbot.waitUntil(lambda: len(panel.visible_subject_ids()) > 1, timeout=5000)
     assert panel.visible_subject_ids()[:PAGE_SIZE] == ids[:PAGE_SIZE]
     assert panel.current_subject_id() == ids[-1]
+
+
+def test_damage_found_after_unlock_is_said_plainly(qtbot: QtBot, haven: Haven) -> None:
+    from app.errors import StoreCorrupt
+
+    panel = ChildrenPanel(haven)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.integrity_warning.isVisible()
+    haven.session.db.mark_damaged()  # what the background check does when a page is bad
+    qtbot.waitUntil(panel.integrity_warning.isVisible, timeout=5000)
+    assert panel.integrity_warning.text() == StoreCorrupt.user_message
+    with pytest.raises(StoreCorrupt):
+        haven.add_child("Another Example", "2012-01-01")
