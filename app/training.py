@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -90,10 +89,11 @@ class TrainingSummary:
 
 
 def resources_dir() -> Path:
-    """resources/training, from source or from a PyInstaller bundle (sys._MEIPASS)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    root = Path(bundle) if isinstance(bundle, str) else Path(__file__).resolve().parent.parent
-    return root / "resources" / "training"
+    """resources/training, from source or from a PyInstaller bundle (app.directory's
+    resources folder, the one helper that works both ways)."""
+    from app.directory import resources_dir as resources
+
+    return resources() / "training"
 
 
 def local_now() -> datetime:

@@ -9,7 +9,6 @@ PDFs). reportlab is imported inside the functions that need it: it is slow to im
 
 from __future__ import annotations
 
-import sys
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from app import __version__
+from app.directory import resources_dir
 from app.errors import ExportError
 
 # Page geometry in PDF points (1/72 inch). A4 is written out so this module does not need
@@ -54,23 +54,11 @@ _font_lock = threading.Lock()
 _fonts_registered = False
 
 
-def resources_dir() -> Path:
-    """The `resources` folder, both from a source checkout and in a PyInstaller bundle.
-
-    HOUSE_STYLE habit 10: one resource-path helper that works frozen and from source.
-    PyInstaller unpacks data files under `sys._MEIPASS`; from source the folder sits at
-    the repository root, two levels above this package.
-    """
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        frozen = Path(bundle) / "resources"
-        if frozen.is_dir():
-            return frozen
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
 def font_path(bold: bool = False) -> Path:
-    """Path of the embedded TrueType font (DejaVu Sans), shared with the signature stamp."""
+    """Path of the embedded TrueType font (DejaVu Sans), shared with the signature stamp.
+
+    The resources folder is app.directory's, the one helper that works frozen and from
+    source (HOUSE_STYLE habit 10)."""
     name = FONT_FILES[FONT_BOLD if bold else FONT_REGULAR]
     path = resources_dir() / "fonts" / name
     if not path.is_file():

@@ -111,7 +111,7 @@ class LscbConfig:
 
 
 def default_config_path() -> Path:
-    from app.export.page import resources_dir
+    from app.directory import resources_dir
 
     return resources_dir() / CONFIG_NAME
 

@@ -152,7 +152,7 @@ def describe_points(points: Sequence[RiskPoint]) -> str:
 
 
 def default_config_path() -> Path:
-    from app.export.page import resources_dir
+    from app.directory import resources_dir
 
     return resources_dir() / CONFIG_NAME
 
