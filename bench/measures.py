@@ -302,6 +302,19 @@ def startup(profile: generator.Profile, repeats: int) -> list[Result]:
     ]
 
 
+def check_growth(results: list[Result], measure: str, allowance: float = 1.25) -> None:
+    """Target 1 also says start-up must not grow with the profile: each size's median must
+    stay within `allowance` of the smallest profile's (noise on a shared machine)."""
+    rows = sorted((r for r in results if r.measure == measure), key=lambda r: r.size)
+    if len(rows) < 2:
+        return
+    base = rows[0].haven_median
+    for r in rows[1:]:
+        own = r.check
+        r.check = lambda r, own=own: own(r) and r.haven_median <= allowance * base  # type: ignore[misc]
+        r.target += f"; <= {allowance}x the {rows[0].size // 1000}k start"
+
+
 def not_measured(name: str, size: int, target: str) -> Result:
     return Result(name, size, [float("nan")], [], target, lambda r: False, note="not measured yet")
 

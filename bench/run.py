@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("signed PDF, warm", "<= 1.2x floor; first < 1 s"),
             ):
                 results.append(measures.not_measured(name, size, target))
+    measures.check_growth(results, "start to painted main window")
     print(report.table(results))
     path = report.write_json(results)
     print(f"\nJSON: {path.relative_to(HERE.parent)}")
