@@ -105,7 +105,8 @@ from ui.form.check_answers import CheckAnswersPage
 from ui.form.error_summary import ErrorSummary
 from ui.form.group_editor import GroupEditor
 from ui.form.guidance_panel import GuidancePanel
-from ui.form.item_widgets import ERROR_COLOUR, ChoiceWidget, ItemContext, ItemWidget
+from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
+from ui.form.option_widgets import ChoiceWidget
 from ui.form.outcome_panel import OutcomePanel
 from ui.form.widget_factory import create_item_widget
 from ui.received import provenance_text, received_from

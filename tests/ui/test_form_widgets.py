@@ -17,13 +17,8 @@ from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
 from app.forms.loader import load_registry
-from ui.form.item_widgets import (
-    ComboChoiceWidget,
-    DateTimeWidget,
-    InfoWidget,
-    NumberWidget,
-    TickWidget,
-)
+from ui.form.option_widgets import ComboChoiceWidget, TickWidget
+from ui.form.text_widgets import DateTimeWidget, InfoWidget, NumberWidget
 
 FORM = """
 id: widget-check

@@ -13,7 +13,7 @@ from helpers.form_driver import FormDriver, Workbench, make_workbench
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from ui.form.item_widgets import ChoiceWidget
+from ui.form.option_widgets import ChoiceWidget
 
 
 @pytest.fixture

@@ -11,14 +11,37 @@ from PySide6.QtWidgets import QWidget
 
 from app.forms.definitions import Item
 from ui.form.group_editor import GroupEditor
-from ui.form.item_widgets import (
-    _WIDGETS,
+from ui.form.item_widgets import ItemContext, ItemWidget
+from ui.form.option_widgets import (
     MAX_RADIOS,
     ChoiceWidget,
     ComboChoiceWidget,
-    ItemContext,
-    ItemWidget,
+    MultiWidget,
+    TickWidget,
 )
+from ui.form.text_widgets import (
+    DateTimeWidget,
+    DateWidget,
+    InfoWidget,
+    LongTextWidget,
+    NumberWidget,
+    TextWidget,
+)
+
+_WIDGETS: dict[str, type[ItemWidget]] = {
+    "tick": TickWidget,
+    "yes_no": ChoiceWidget,
+    "yes_no_unknown": ChoiceWidget,
+    "multi": MultiWidget,
+    "text": TextWidget,
+    "email": TextWidget,
+    "phone": TextWidget,
+    "long_text": LongTextWidget,
+    "date": DateWidget,
+    "datetime": DateTimeWidget,
+    "number": NumberWidget,
+    "info": InfoWidget,
+}
 
 
 def create_item_widget(

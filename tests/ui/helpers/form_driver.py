@@ -27,17 +27,14 @@ from app.forms.registry import FormRegistry
 from app.profile import Session
 from app.service import Haven
 from ui.form.group_editor import GroupEditor
-from ui.form.item_widgets import (
-    ChoiceWidget,
-    ComboChoiceWidget,
+from ui.form.item_widgets import ItemWidget
+from ui.form.option_widgets import ChoiceWidget, ComboChoiceWidget, MultiWidget, TickWidget
+from ui.form.text_widgets import (
     DateTimeWidget,
     DateWidget,
-    ItemWidget,
     LongTextWidget,
-    MultiWidget,
     NumberWidget,
     TextWidget,
-    TickWidget,
 )
 from ui.form_view import FormPosition, FormView, SectionPage
 
