@@ -90,7 +90,8 @@ def default_form_view_factory(
 ) -> QWidget:
     """Import the form renderer only when a record is opened (cheap start-up, and the
     shell keeps working if it is missing: the caller shows a plain message)."""
-    from ui.form_view import FormPosition, FormView
+    from ui.form.form_pages import FormPosition
+    from ui.form_view import FormView
 
     if position is not None and position.section_index is not None:
         where = FormPosition(

@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from ui import plain_text
+from ui.form.amend_dialog import AmendDialog
 from ui.form.group_editor import GroupEditor
 from ui.form.item_widgets import ItemWidget
 from ui.form.option_widgets import ChoiceWidget
-from ui.form_view import AmendDialog, FormView
+from ui.form_view import FormView
 
 INTERACTIVE = (
     QAbstractButton,

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from app.errors import NotFound
-from ui.form_view import AmendDialog
+from ui.form.amend_dialog import AmendDialog
 
 
 @pytest.fixture

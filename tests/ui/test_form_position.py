@@ -16,7 +16,8 @@ from helpers.form_driver import FormDriver, Workbench, example_answers, make_wor
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from ui.form_view import FormPosition, FormView
+from ui.form.form_pages import FormPosition
+from ui.form_view import FormView
 
 
 @pytest.fixture

@@ -26,9 +26,11 @@ from app.fictional import EXAMPLE_WORKER, add_example_child, throwaway_profile
 from app.forms.registry import FormRegistry
 from app.profile import Session
 from app.service import Haven
+from ui.form.form_pages import FormPosition
 from ui.form.group_editor import GroupEditor
 from ui.form.item_widgets import ItemWidget
 from ui.form.option_widgets import ChoiceWidget, ComboChoiceWidget, MultiWidget, TickWidget
+from ui.form.section_page import SectionPage
 from ui.form.text_widgets import (
     DateTimeWidget,
     DateWidget,
@@ -36,7 +38,7 @@ from ui.form.text_widgets import (
     NumberWidget,
     TextWidget,
 )
-from ui.form_view import FormPosition, FormView, SectionPage
+from ui.form_view import FormView
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO_ROOT / "forms" / "examples"
