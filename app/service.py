@@ -8,47 +8,25 @@ is marked completed unless it validated (SPEC.md section 3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter, SearchHit, Subject
+from app.child_overview import ChildOverview
+from app.domain import Record, SearchHit, Subject
 from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
 from app.forms import (
-    EvaluationContext,
     FormDefinition,
-    FormRegistry,
     Outcome,
     Problem,
     carried_answers,
     evaluate_outcomes,
-    follow_up_messages,
-    form_date,
-    load_registry,
     prefill,
     summarise,
     validate,
 )
 from app.forms.chooser import forms_for_role
-from app.forms.dates import naive_local, parse_date, parse_datetime
-from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
-from app.profile import Session
-
-DEFAULT_SETTINGS: dict[str, object] = {
-    # Section 11: 3 or more missing episodes within 3 months -> automatic MASE discussion.
-    # Some areas use 3 in 30 days: repeat_missing_window_days overrides the months.
-    "repeat_missing_count": 3,
-    "repeat_missing_window_months": 3,
-    "repeat_missing_window_days": 0,
-    # Section 11: the return interview is due within 72 hours of the child's return.
-    "return_interview_hours": 72,
-    "idle_lock_minutes": 5,
-}
-
-# Text settings: an RFC 3161 timestamp authority for PAdES B-T (empty: none, B-B only) and
-# a protective marking that replaces the forms' own (e.g. OFFICIAL-SENSITIVE).
-TEXT_SETTINGS: dict[str, str] = {"tsa_url": "", "marking": ""}
+from app.forms.dates import parse_date
 
 
 @dataclass(frozen=True)
@@ -61,119 +39,9 @@ class SaveResult:
         return sum(1 for p in self.problems if p.severity == "error")
 
 
-@dataclass(frozen=True)
-class ChronologyEntry:
-    """One line of a child's chronology: a record or a missing episode."""
-
-    kind: str
-    id: str
-    title: str
-    status: str
-    when: str
-    badges: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class MyWork:
-    drafts: list[Record]
-    needs_action: list[tuple[Record | None, str]]
-    outbox: list[OutboxItem]
-
-
-def _local_now() -> datetime:
-    return datetime.now().replace(second=0, microsecond=0)
-
-
-class Haven:
-    """One unlocked profile plus the form definitions: every use case lives here."""
-
-    def __init__(
-        self,
-        session: Session,
-        registry: FormRegistry | None = None,
-        clock: Callable[[], datetime] = _local_now,
-    ) -> None:
-        self.session = session
-        self.repo = session.repo
-        self.registry = registry if registry is not None else load_registry()
-        self.clock = clock
-
-    @property
-    def training(self) -> bool:
-        return self.session.training
-
-    @property
-    def actor(self) -> str:
-        return self.session.actor
-
-    # ---- settings and context ---------------------------------------------------------
-
-    def settings(self) -> dict[str, object]:
-        out = dict(DEFAULT_SETTINGS)
-        for key, default in DEFAULT_SETTINGS.items():
-            raw = self.repo.get_setting(key)
-            if raw is not None and isinstance(default, int):
-                try:
-                    out[key] = int(raw)
-                except ValueError:
-                    out[key] = default
-        return out
-
-    def set_setting(self, key: str, value: object) -> None:
-        """Change one profile setting; numbers are checked, text settings kept as given."""
-        if key in TEXT_SETTINGS:
-            self.repo.set_setting(self.actor, key, str(value).strip())
-            return
-        if key not in DEFAULT_SETTINGS:
-            raise InvalidState(
-                "That is not a setting Haven knows. Settings: "
-                + ", ".join(sorted([*DEFAULT_SETTINGS, *TEXT_SETTINGS]))
-                + "."
-            )
-        try:
-            number = int(str(value))
-        except ValueError as exc:
-            raise InvalidState(f"The setting {key} takes a whole number.") from exc
-        if number < 0 or (number == 0 and key != "repeat_missing_window_days"):
-            raise InvalidState(f"The setting {key} must be a positive whole number.")
-        self.repo.set_setting(self.actor, key, str(number))
-
-    def text_setting(self, key: str) -> str:
-        return self.repo.get_setting(key) or TEXT_SETTINGS.get(key, "")
-
-    def context(
-        self, record: Record | None = None, subject: Subject | None = None
-    ) -> EvaluationContext:
-        if subject is None and record is not None:
-            subject = self.repo.get_subject(record.subject_id)
-        info = self.session.info
-        episode: MissingEpisode | None = None
-        if record is not None and record.episode_id:
-            episode = self.repo.get_episode(record.episode_id)
-        return EvaluationContext(
-            now=self.clock(),
-            settings=self.settings(),
-            subject={
-                "name": subject.name if subject else None,
-                "dob": subject.dob if subject else None,
-                "known_as": subject.known_as if subject else None,
-                "gender": subject.gender if subject else None,
-                "local_authority": subject.local_authority if subject else None,
-            },
-            profile={
-                "name": info.name,
-                "agency": info.agency,
-                "role": info.role,
-                "local_authority": info.local_authority,
-                "email": info.email,
-                "phone": info.phone,
-            },
-            episode={
-                "missing_from": episode.missing_from if episode else None,
-                "returned_at": episode.returned_at if episode else None,
-            },
-        )
+class Haven(ChildOverview):
+    """One unlocked profile plus the form definitions: every use case lives here (the
+    basics in app/haven_base.py, flags and chronology in app/child_overview.py)."""
 
     # ---- children ----------------------------------------------------------------------
 
@@ -231,10 +99,6 @@ class Haven:
         return self.repo.get_subject(subject_id)
 
     # ---- records -----------------------------------------------------------------------
-
-    def form_for(self, record: Record) -> FormDefinition:
-        """The form VERSION the record was started with, even if the file changed since."""
-        return self.registry.get(record.form_id, record.form_version)
 
     def startable_forms(self) -> list[tuple[str, str]]:
         """(id, title) in the order this profile's role uses them (screening first for a
@@ -399,135 +263,6 @@ class Haven:
         self.index_pending()
         return self.repo.search(text)
 
-    # ---- missing episodes, flags and chronology ------------------------------------------
-
-    def episodes(self, subject_id: str) -> list[MissingEpisode]:
-        return self.repo.list_episodes(subject_id)
-
-    def episode_flags(self, episode: MissingEpisode) -> list[str]:
-        returned = parse_datetime(episode.returned_at)
-        if returned is None or episode.interviewed_at:
-            return []
-        hours = int(str(self.settings()["return_interview_hours"]))
-        status = return_interview_status(returned, self.clock(), hours=hours)
-        if status.overdue:
-            late = int(abs(status.hours_left))
-            return [f"Return interview overdue by {late} hour{'s' if late != 1 else ''}"]
-        left = int(status.hours_left)
-        return [f"Return interview due in {left} hour{'s' if left != 1 else ''}"]
-
-    def repeat_missing_flag(self, subject_id: str) -> str | None:
-        found = self.repeat_missing_episodes(subject_id)
-        return found[1] if found else None
-
-    def repeat_missing_episodes(self, subject_id: str) -> tuple[list[str], str] | None:
-        """Section 11: the episode ids that make a child repeat-missing, and the flag text."""
-        settings = self.settings()
-        episodes = [e for e in self.repo.list_episodes(subject_id) if e.missing_from]
-        days = int(str(settings["repeat_missing_window_days"]))
-        months = int(str(settings["repeat_missing_window_months"]))
-        count = int(str(settings["repeat_missing_count"]))
-        window = RepeatWindow(days=days) if days else RepeatWindow(months=months)
-        dated = [
-            _EpisodeDate(e.id, moment.date())
-            for e in episodes
-            if (moment := parse_datetime(e.missing_from)) is not None
-        ]
-        result = repeat_missing(dated, count=count, window=window)
-        if not result.flag:
-            return None
-        span = f"{days} days" if days else f"{months} months"
-        return (
-            [str(e) for e in result.episodes],
-            f"{len(result.episodes)} missing episodes within {span}: automatic discussion "
-            "at MASE (section 11)",
-        )
-
-    def follow_up_flags(self, subject_id: str) -> list[tuple[Record, str]]:
-        """Completed records whose form asks for a follow-up form that was not started."""
-        records = self.repo.list_records(RecordFilter(subject_id=subject_id))
-        out: list[tuple[Record, str]] = []
-        for record in records:
-            if record.is_draft:
-                continue
-            form = self.form_for(record)
-            if not form.follow_ups:
-                continue
-            for wanted, message in follow_up_messages(form, record.answers, self.context(record)):
-                later = [
-                    r for r in records if r.form_id == wanted and r.created_at >= record.created_at
-                ]
-                if not later:
-                    out.append((record, message))
-        return out
-
-    def child_flags(self, subject_id: str) -> list[str]:
-        flags: list[str] = []
-        for episode in self.repo.list_episodes(subject_id):
-            flags.extend(self.episode_flags(episode))
-        repeat = self.repeat_missing_flag(subject_id)
-        if repeat:
-            flags.append(repeat)
-        flags.extend(message for _, message in self.follow_up_flags(subject_id))
-        return flags
-
-    def chronology(self, subject_id: str) -> list[ChronologyEntry]:
-        entries: list[ChronologyEntry] = []
-        for record in self.repo.list_records(RecordFilter(subject_id=subject_id)):
-            form = self.form_for(record)
-            badges = [record.status]
-            if record.is_draft and record.problem_count:
-                badges.append(f"{record.problem_count} to fix")
-            if record.version > 1:
-                badges.append(f"version {record.version}")
-            # The form's own date (e.g. the screening date) places the record in the
-            # child's history; an autosave or amendment later does not move it.
-            dated = form_date(form, record.answers)
-            entries.append(
-                ChronologyEntry(
-                    kind="record",
-                    id=record.id,
-                    title=f"{form.title} ({record.ref})",
-                    status=record.status,
-                    when=dated.isoformat() if dated is not None else record.created_at,
-                    badges=badges,
-                )
-            )
-        for episode in self.repo.list_episodes(subject_id):
-            entries.append(
-                ChronologyEntry(
-                    kind="episode",
-                    id=episode.id,
-                    title="Missing episode",
-                    status="returned" if episode.returned_at else "missing",
-                    when=episode.missing_from or episode.created_at,
-                    flags=self.episode_flags(episode),
-                )
-            )
-        entries.sort(key=lambda e: _sortable(e.when), reverse=True)
-        return entries
-
-    def my_work(self) -> MyWork:
-        drafts = self.repo.list_records(RecordFilter(statuses=("draft",)))
-        needs: list[tuple[Record | None, str]] = []
-        for subject in self.repo.list_subjects():
-            for episode in self.repo.list_episodes(subject.id):
-                for flag in self.episode_flags(episode):
-                    needs.append((None, f"{subject.ref}: {flag}"))
-            repeat = self.repeat_missing_flag(subject.id)
-            if repeat:
-                needs.append((None, f"{subject.ref}: {repeat}"))
-            for record, message in self.follow_up_flags(subject.id):
-                needs.append((record, message))
-        outbox = self.repo.list_outbox(("queued", "sending", "failed"))
-        return MyWork(drafts=drafts, needs_action=needs, outbox=outbox)
-
-
-@dataclass(frozen=True)
-class _EpisodeDate:
-    id: str
-    missing_from: date
-
 
 def _stub_record(subject_id: str, form: FormDefinition, episode_id: str | None) -> Record:
     return Record(
@@ -582,14 +317,3 @@ def _check_answers_shape(answers: Mapping[str, Any]) -> dict[str, Any]:
             raise AnswersError("Every answer must be keyed by an item id.")
         out[key] = value
     return out
-
-
-def _sortable(when: str) -> str:
-    """One comparable local time for answers (local, naive) and store stamps (UTC)."""
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return when
-    if moment.tzinfo is not None:
-        moment = naive_local(moment)
-    return moment.isoformat()

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.child_overview import ChronologyEntry
 from app.errors import HavenError, NotFound
 from app.forms.dates import (
     age_on,
     format_date,
     parse_date,
 )
-from app.service import ChronologyEntry, Haven
+from app.service import Haven
 from ui import plain_text
 from ui.risk_chart import RiskOverTimePanel
 from ui.theme import error_palette, heading

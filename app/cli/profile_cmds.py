@@ -207,7 +207,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_show(args: argparse.Namespace) -> int:
-    from app.service import TEXT_SETTINGS, Haven
+    from app.haven_base import TEXT_SETTINGS
+    from app.service import Haven
 
     session = open_session(args)
     try:
