@@ -6,11 +6,13 @@ with Previous / Continue and the draft's actions, and, for forms with outcomes, 
 Haven suggests beside the page. After the last section comes "Check your answers", whose
 "Complete this record" button completes the record through `Haven.complete`.
 
-This module only draws. The rules — which sections and questions show, which come next,
-which problems are shown when, the Continue rule, the completion guard and what a
-record's state allows — live in `app.forms.session.FormSession` (tested without Qt);
-everything form-specific comes from the definition and the engine (HOUSE_STYLE: no
-`if form.id == ...` here).
+The view is three layers: the widgets and their layout (ui/form/form_chrome.py), the
+pages driven by the form session (ui/form/form_pages.py), and here the record's life —
+loading, autosave, completing, amending, deleting, clearing on lock. None of them holds a
+rule: which sections and questions show, which come next, which problems are shown
+when, the Continue rule, the completion guard and what a record's state allows live in
+`app.forms.session.FormSession` (tested without Qt); everything form-specific comes from
+the definition and the engine (HOUSE_STYLE: no `if form.id == ...` here).
 
 Validation follows the GOV.UK pattern (validate on Continue, not on blur): Continue on a
 section with problems stays on it once, shows the error summary and moves focus there;
