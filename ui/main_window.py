@@ -1,163 +1,67 @@
 """The main window: unlock screen or workspace (children, chronology, my work, a record).
 
 Two pages in one window: the unlock screen and the workspace. Everything that shows
-record text lives inside the workspace, which is built when the profile is unlocked and
-DESTROYED when it locks (ui.lock), so a locked Haven holds no child's data in its widgets.
-The window's title never carries a child's name: at most an opaque reference
+record text lives inside the workspace (ui.shell.workspace, which also says what the
+window expects of the lazily imported form view), built when the profile is unlocked and
+DESTROYED when it locks (ui.shell.lock_cycle), so a locked Haven holds no child's data in
+its widgets. The window's title never carries a child's name: at most an opaque reference
 (SPEC 3: "Nor do file names Haven writes, window titles, notifications...").
 
-The form renderer (ui/form_view.py, written separately) is imported lazily when a record
-is opened. What the window expects of it:
-- `FormView(haven, record_id, parent=None, position=None)`; `position` is the view's own
-  `FormPosition(record_id, section_index, item_id, on_check_page)`, given when the view is
-  re-created after an unlock (the window builds it from the plain `ui.lock.Position`);
-- `save_now()` - write unsaved typing now (before locking, closing, switching views);
-- `position()` - where the user is: an object with `section_index`, `item_id` and
-  (optionally) `on_check_page` attributes;
-- `clear()` (optional) - stop autosaving and drop record text; called before the view is
-  destroyed on lock;
-- signals `closed()`, `completed(str record_id)` and (optional) `amended(str new_id)`
-  when the view now shows a new version; (optional) `export_requested(str)` and
-  `send_to_dsl_requested(str)` from the completed-record banner.
+This module keeps what the window is for: switching between the views of the workspace
+and opening records. The menus (ui.shell.menus), the queue count in the status bar
+(ui.shell.queue_count), locking and unlocking (ui.shell.lock_cycle) and the dialogs the
+window opens (ui.shell.dialogs) each have their own module.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from app.domain import Subject
 from app.errors import HavenError
 from app.profile import Session
 from app.service import Haven
 from ui import plain_text
-from ui.children import ChildrenPanel, NewChildDialog
+from ui.children import NewChildDialog
 from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
-from ui.form.autosave import DraftPlace
 from ui.lock import LockController, Position
 from ui.my_work import MyWorkView
 from ui.outbox_actions import OutboxSender
-from ui.received import ReceivedImporter, exchange_for
+from ui.received import ReceivedImporter
 from ui.reopen_banner import ReopenDraftBanner
 from ui.retention_notice import RetentionNotice
-from ui.send_to_dsl import SendToDslDialog
-from ui.settings_dialog import SettingsDialog
-from ui.shortcuts_help import describe_shortcut
-from ui.theme import heading, set_high_contrast, training_banner
+from ui.shell.dialogs import ShellDialogs
+from ui.shell.lock_cycle import LockCycle
+from ui.shell.menus import ShellMenus
+from ui.shell.queue_count import QueueCount
+from ui.shell.workspace import (
+    FORM_VIEW_MISSING,
+    FormViewFactory,
+    Workspace,
+    connect_if_present,
+    default_form_view_factory,
+)
 from ui.unlock import UnlockScreen, Wait, qt_wait
 from ui.widgets.focus_ring import install_focus_ring
-from ui.workers import run_task, wait_for_all
+from ui.workers import wait_for_all
 
 if TYPE_CHECKING:
-    # Dialogs are imported where they open, not at start-up (issue 11).
     from app.exchange.relay import Exchange
-    from ui.backup_dialog import BackupDialog
-    from ui.export_dialog import ExportDialog
     from ui.queue_view import QueueView
-    from ui.report_dialog import ReportDialog
 
 APP_TITLE = "Haven"
-FORM_VIEW_MISSING = (
-    "Records cannot be opened in this version of Haven: the form screen is not installed. "
-    "Your records are safe; ask IT to update Haven."
-)
 
 
-FormViewFactory = Callable[[Haven, str, QWidget, Position | None], QWidget]
-
-
-def default_form_view_factory(
-    haven: Haven, record_id: str, parent: QWidget, position: Position | None = None
-) -> QWidget:
-    """Import the form renderer only when a record is opened (cheap start-up, and the
-    shell keeps working if it is missing: the caller shows a plain message)."""
-    from ui.form.form_pages import FormPosition
-    from ui.form_view import FormView
-
-    if position is not None and position.section_index is not None:
-        where = FormPosition(
-            record_id, position.section_index, position.item_id, position.on_check_page
-        )
-        return FormView(haven, record_id, parent=parent, position=where)
-    return FormView(haven, record_id, parent=parent)
-
-
-def position_parts(value: object) -> tuple[int | None, str | None, bool]:
-    """(section index, item id, on check page) from the form view's position()."""
-    if isinstance(value, tuple | list):
-        section = value[0] if value and isinstance(value[0], int) else None
-        item = value[1] if len(value) > 1 and isinstance(value[1], str) else None
-        return section, item, False
-    section = getattr(value, "section_index", None)
-    item = getattr(value, "item_id", None)
-    return (
-        section if isinstance(section, int) else None,
-        item if isinstance(item, str) else None,
-        getattr(value, "on_check_page", False) is True,
-    )
-
-
-class Workspace(QWidget):
-    """Children list on the left, the current view on the right. Holds record text."""
-
-    def __init__(self, haven: Haven, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("workspace")
-        layout = QVBoxLayout(self)
-        self.outer_layout = layout
-        layout.setContentsMargins(0, 0, 0, 0)
-        if haven.training:
-            layout.addWidget(training_banner(self))
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.children_panel = ChildrenPanel(haven, self.splitter)
-        self.views = QStackedWidget(self.splitter)
-        self.views.setObjectName("contentViews")
-        self.placeholder = QWidget(self.views)
-        ph_layout = QVBoxLayout(self.placeholder)
-        ph_layout.addWidget(heading("Choose a child", self.placeholder))
-        hint = QLabel(
-            "Choose a child from the list to see their chronology, add a new child with "
-            "Control N, or open My work with Control 2.",
-            self.placeholder,
-        )
-        hint.setWordWrap(True)
-        ph_layout.addWidget(hint)
-        ph_layout.addStretch(1)
-        self.views.addWidget(self.placeholder)
-        self.splitter.addWidget(self.children_panel)
-        self.splitter.addWidget(self.views)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setChildrenCollapsible(False)
-        layout.addWidget(self.splitter, 1)
-
-
-# The queue count and the retention notice read the whole store in workers: started once
-# the window has painted, so that they do not hold the store, the GIL and the two cores
-# while it paints.
-AFTER_FIRST_PAINT_MS = 250
-
-
-class MainWindow(QMainWindow):
+class MainWindow(LockCycle, ShellDialogs, QMainWindow):
     """The shell. `open_session` after first run; otherwise it starts on the unlock screen."""
 
     send_outbox_requested = Signal(str)
@@ -200,7 +104,6 @@ class MainWindow(QMainWindow):
         self.reopen_banner: ReopenDraftBanner | None = None
         self.form_view: QWidget | None = None
         self._exchange: Exchange | None = None
-        self._count_generation = 0  # a count older than the newest one is dropped
         self.view_name = "children"
         self.subject_id: str | None = None
         self.record_id: str | None = None
@@ -220,7 +123,25 @@ class MainWindow(QMainWindow):
         self.pages.setObjectName("pages")
         self.setCentralWidget(self.pages)
         self.resize(1100, 720)
-        self._build_actions()
+        self.menus = ShellMenus(self, self)
+        self.new_child_action = self.menus.new_child_action
+        self.import_action = self.menus.import_action
+        self.lscb_action = self.menus.lscb_action
+        self.backup_action = self.menus.backup_action
+        self.settings_action = self.menus.settings_action
+        self.lock_action = self.menus.lock_action
+        self.quit_action = self.menus.quit_action
+        self.search_action = self.menus.search_action
+        self.children_action = self.menus.children_action
+        self.my_work_action = self.menus.my_work_action
+        self.queue_action = self.menus.queue_action
+        self.children_list_action = self.menus.children_list_action
+        self.contrast_action = self.menus.contrast_action
+        self.shortcuts_action = self.menus.shortcuts_action
+        self.children_list_action.toggled.connect(self._children_list_toggled)
+        # "Queue: N waiting", always in sight while unlocked; choosing it opens the Queue.
+        self.queue_count = QueueCount(self, self.show_queue)
+        self.queue_button = self.queue_count.button
 
         self.lock = LockController(self, clipboard, self, listen_to_os=listen_to_os)
         if idle_ms is not None:
@@ -230,119 +151,9 @@ class MainWindow(QMainWindow):
         self._set_unlocked_actions(False)
         self._show_unlock(try_keychain=try_keychain, locked_after_use=False)
 
-    # ---- actions and shortcuts ----------------------------------------------------------
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_child_action = QAction("&New child…", self)
-        self.new_child_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_child_action.triggered.connect(self.new_child)
-        self.import_action = QAction("&Import received records…", self)
-        self.import_action.triggered.connect(self.import_received)
-        self.lscb_action = QAction("LSCB &dataset report…", self)
-        self.lscb_action.triggered.connect(self.open_lscb_report)
-        self.backup_action = QAction("&Back up this profile…", self)
-        self.backup_action.triggered.connect(self.open_backup)
-        self.settings_action = QAction("Se&ttings…", self)
-        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.settings_action.triggered.connect(lambda: self.open_settings())
-        self.lock_action = QAction("&Lock now", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self.lock_now)
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.close)
-        for action in (
-            self.new_child_action,
-            self.import_action,
-            self.lscb_action,
-            self.settings_action,
-            self.backup_action,
-            self.lock_action,
-            self.quit_action,
-        ):
-            file_menu.addAction(action)
-
-        go_menu = bar.addMenu("&Go")
-        self.search_action = QAction("&Search", self)
-        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.search_action.triggered.connect(self.focus_search)
-        self.children_action = QAction("&Children", self)
-        self.children_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.children_action.triggered.connect(self.focus_children)
-        self.my_work_action = QAction("&My work", self)
-        self.my_work_action.setShortcut(QKeySequence("Ctrl+2"))
-        self.my_work_action.triggered.connect(self.show_my_work)
-        self.queue_action = QAction("&Queue", self)
-        self.queue_action.setShortcut(QKeySequence("Ctrl+3"))
-        self.queue_action.triggered.connect(self.show_queue)
-        for action in (
-            self.search_action,
-            self.children_action,
-            self.my_work_action,
-            self.queue_action,
-        ):
-            go_menu.addAction(action)
-
-        # "Queue: N waiting", always in sight while unlocked; choosing it opens the Queue.
-        self.queue_button = QPushButton("Queue", self)
-        self.queue_button.setObjectName("queueCountButton")
-        self.queue_button.setFlat(True)
-        self.queue_button.setAccessibleName("Queue")
-        self.queue_button.setAccessibleDescription("Open the Queue (Control 3).")
-        self.queue_button.clicked.connect(self.show_queue)
-        self.statusBar().addPermanentWidget(self.queue_button)
-
-        view_menu = bar.addMenu("&View")
-        self.children_list_action = QAction("&Children list", self)
-        self.children_list_action.setCheckable(True)
-        self.children_list_action.setChecked(True)
-        self.children_list_action.setShortcut(QKeySequence("F9"))
-        self.children_list_action.setToolTip(
-            "Show or hide the children list (F9). It folds away while a record is open, "
-            "so the questions keep the width."
-        )
-        self.children_list_action.toggled.connect(self._children_list_toggled)
-        view_menu.addAction(self.children_list_action)
-        self.contrast_action = QAction("&High contrast", self)
-        self.contrast_action.setCheckable(True)
-        app = QApplication.instance()
-        self.contrast_action.setChecked(bool(app and app.property("havenHighContrast")))
-        self.contrast_action.toggled.connect(self._toggle_contrast)
-        view_menu.addAction(self.contrast_action)
-
-        help_menu = bar.addMenu("&Help")
-        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
-        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
-        self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        help_menu.addAction(self.shortcuts_action)
-        for action in self.findChildren(QAction):
-            describe_shortcut(action)
-
     def _set_unlocked_actions(self, unlocked: bool) -> None:
-        for action in (
-            self.new_child_action,
-            self.settings_action,
-            self.lock_action,
-            self.search_action,
-            self.children_action,
-            self.my_work_action,
-            self.import_action,
-            self.queue_action,
-            self.backup_action,
-            self.lscb_action,
-            self.children_list_action,
-        ):
-            action.setEnabled(unlocked)
-        self.queue_button.setVisible(unlocked)
-        if not unlocked:
-            self._show_waiting(None)
-
-    def _toggle_contrast(self, on: bool) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            set_high_contrast(app, on)
+        self.menus.set_unlocked(unlocked)
+        self.queue_count.set_unlocked(unlocked)
 
     def _update_title(self, context: str | None = None) -> None:
         parts = [APP_TITLE]
@@ -353,194 +164,6 @@ class MainWindow(QMainWindow):
         elif context:
             parts.append(plain_text(context, one_line=True, limit=40))
         self.setWindowTitle(" — ".join(parts))
-
-    # ---- unlocking ------------------------------------------------------------------------
-
-    def _show_unlock(self, *, try_keychain: bool, locked_after_use: bool) -> None:
-        screen = UnlockScreen(
-            self.profile_dir,
-            self.pages,
-            training=self.training,
-            try_keychain=try_keychain,
-            locked_after_use=locked_after_use,
-            wait=self._unlock_wait,
-            training_passphrase=self._training_passphrase,
-        )
-        screen.unlocked.connect(self._unlocked)
-        self.unlock_screen = screen
-        self.pages.addWidget(screen)
-        self.pages.setCurrentWidget(screen)
-        self._update_title()
-        screen.passphrase.setFocus()
-
-    def _unlocked(self, session: object) -> None:
-        if isinstance(session, Session):
-            self.open_session(session)
-
-    def open_session(self, session: Session) -> None:
-        """Build the workspace for an open session and return to where the user was."""
-        try:
-            haven = self._service_factory(session)
-        except Exception as exc:  # noqa: BLE001 - e.g. a damaged form file: say so, stay locked
-            session.lock()
-            show_error(self, exc)
-            return
-        self.session = session
-        self.haven = haven
-        if self.unlock_screen is not None:
-            self.pages.removeWidget(self.unlock_screen)
-            self.unlock_screen.deleteLater()
-            self.unlock_screen = None
-        self.workspace = Workspace(haven, self.pages)
-        panel = self.workspace.children_panel
-        panel.child_selected.connect(self.show_child)
-        panel.new_child_requested.connect(self.new_child)
-        # SPEC 3: a warning before the retention policy deletes anything; it lives in the
-        # workspace, so it goes with it on lock and is worked out again on unlock.
-        self.retention_notice = RetentionNotice(self.workspace)
-        self.workspace.outer_layout.insertWidget(0, self.retention_notice)
-        # Worked out after the window has painted: it reads every record (issue 11).
-        QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._load_retention_notice(haven))
-        # After a crash: the offer to reopen the unfinished draft, above everything.
-        self.reopen_banner = ReopenDraftBanner(self.workspace)
-        self.workspace.outer_layout.insertWidget(0, self.reopen_banner)
-        self.reopen_banner.reopen_requested.connect(self._reopen_draft)
-        self.reopen_banner.dismissed.connect(self.focus_children)
-        # Both banners are made after the list but shown above it: first in Tab order too.
-        notice, banner = self.retention_notice, self.reopen_banner
-        chain: list[QWidget] = [
-            banner.reopen_button,
-            banner.dismiss_button,
-            notice.show_button,
-            notice.dismiss_button,
-            notice.list,
-            panel.search,
-            panel.list,
-            panel.new_button,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
-        panel.search.setToolTip("Search children and records (Ctrl+F)")
-        panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
-        self.pages.addWidget(self.workspace)
-        self.pages.setCurrentWidget(self.workspace)
-        self._set_unlocked_actions(True)
-        self.lock.session_opened(session)
-        minutes = haven.settings().get("idle_lock_minutes", 5)
-        self.lock.set_idle_minutes(float(minutes) if isinstance(minutes, int | float) else 5.0)
-        position, self._position = self._position, None
-        self.view_name = "children"
-        self._update_title()
-        if position is not None:
-            self._restore(position)
-        else:
-            panel.list.setFocus()
-            if self.reopen_banner.load(haven):
-                self.reopen_banner.offer()
-        if session.keychain_note:
-            self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
-        # After the window has painted: the count reads the whole store (issue 11).
-        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self._update_queue_count)
-        self.unlocked.emit()
-
-    def _reopen_draft(self, record_id: str, place: object) -> None:
-        """The crash banner's Reopen: the draft, at the section and question it was on."""
-        haven = self.haven
-        if haven is None or self.workspace is None:
-            return
-        try:
-            record = haven.record(record_id)
-        except HavenError as exc:
-            show_error(self, exc)
-            return
-        self.subject_id = record.subject_id
-        self.workspace.children_panel.select(record.subject_id)
-        where = Position(view="record", subject_id=record.subject_id, record_id=record.id)
-        if isinstance(place, DraftPlace):
-            where = Position(
-                view="record",
-                subject_id=record.subject_id,
-                record_id=record.id,
-                section_index=place.section_index,
-                item_id=place.item_id,
-                on_check_page=place.on_check_page,
-            )
-        self.open_record(record.id, position=where)
-
-    def _restore(self, position: Position) -> None:
-        if position.subject_id and self.workspace is not None:
-            self.workspace.children_panel.select(position.subject_id)
-        if position.view == "record" and position.record_id:
-            self.open_record(position.record_id, position=position)
-        elif position.view == "my_work":
-            self.show_my_work()
-        elif position.view == "queue":
-            self.show_queue()
-        elif position.subject_id:
-            self.show_child(position.subject_id)
-            if self.chronology is not None:
-                self.chronology.tree.setFocus()
-
-    # ---- locking (ui.lock.Lockable) ------------------------------------------------------
-
-    def lock_now(self) -> None:
-        self.lock.lock_now()
-
-    def prepare_for_lock(self) -> Position:
-        """Save unsaved typing and say where the user is."""
-        section: int | None = None
-        item: str | None = None
-        check_page = False
-        view = self.form_view
-        if view is not None and shiboken6.isValid(view):
-            save_now = getattr(view, "save_now", None)
-            if callable(save_now):
-                save_now()
-            position = getattr(view, "position", None)
-            if callable(position):
-                section, item, check_page = position_parts(position())
-        return Position(
-            view=self.view_name,
-            subject_id=self.subject_id,
-            record_id=self.record_id if self.view_name == "record" else None,
-            section_index=section,
-            item_id=item,
-            on_check_page=check_page,
-        )
-
-    def discard_record_widgets(self) -> None:
-        """Destroy every widget that holds record text: dialogs, views, lists, search."""
-        for dialog in self.findChildren(QDialog):
-            dialog.reject()
-            dialog.deleteLater()
-        view = self.form_view
-        if view is not None and shiboken6.isValid(view):
-            clear = getattr(view, "clear", None)
-            if callable(clear):
-                try:
-                    clear()
-                except Exception as exc:  # noqa: BLE001 - the lock goes ahead regardless
-                    report_unexpected(type(exc), exc, exc.__traceback__)
-        if self.workspace is not None:
-            self.pages.removeWidget(self.workspace)
-            self.workspace.hide()
-            self.workspace.deleteLater()
-        self.workspace = None
-        self.chronology = None
-        self.my_work = None
-        self.queue_view = None
-        self.retention_notice = None
-        self.reopen_banner = None
-        self.form_view = None
-        self._exchange = None
-        self.haven = None
-        self.session = None
-        self.statusBar().clearMessage()
-        self._set_unlocked_actions(False)
-
-    def show_unlock_screen(self, position: Position) -> None:
-        self._position = position
-        self._show_unlock(try_keychain=False, locked_after_use=True)
 
     # ---- views ----------------------------------------------------------------------------
 
@@ -738,11 +361,11 @@ class MainWindow(QMainWindow):
         self.record_id = record.id
         self.subject_id = record.subject_id
         self.workspace.children_panel.select(record.subject_id)
-        _connect(view, "closed", self._form_closed)
-        _connect(view, "completed", self._form_completed)
-        _connect(view, "amended", self._form_amended)
-        _connect(view, "export_requested", self.export_record)
-        _connect(view, "send_to_dsl_requested", self.send_to_dsl)
+        connect_if_present(view, "closed", self._form_closed)
+        connect_if_present(view, "completed", self._form_completed)
+        connect_if_present(view, "amended", self._form_amended)
+        connect_if_present(view, "export_requested", self.export_record)
+        connect_if_present(view, "send_to_dsl_requested", self.send_to_dsl)
         self._set_view(view, "record")
         self._update_title(record.ref)
         view.setFocus()
@@ -773,54 +396,10 @@ class MainWindow(QMainWindow):
         if self.chronology is not None and shiboken6.isValid(self.chronology):
             self.chronology.refresh()
         self.statusBar().showMessage("Record completed")
-        waiting = self._pending_exports.pop(str(record_id), None) if record_id else None
-        if waiting is not None:
-            # The sharing decision started from Export is done: back to Export (after the
-            # form view has finished handling its own completion).
-            QTimer.singleShot(0, lambda: self.export_record(waiting))
-        sending = self._pending_sends.pop(str(record_id), None) if record_id else None
-        if sending is not None:
-            QTimer.singleShot(0, lambda: self.send_to_dsl(sending))
+        self._resume_after_decision(record_id)
         self._update_queue_count()
 
-    # ---- exports, settings and the outbox ---------------------------------------------
-
-    def export_record(self, record_id: str) -> ExportDialog | None:
-        """Export a completed record (the sharing decision first); also for the form view."""
-        haven = self.haven
-        if haven is None or self.workspace is None:
-            return None
-        try:
-            from ui.export_dialog import ExportDialog
-
-            dialog = ExportDialog(haven, record_id, self.workspace, clipboard=self.clipboard)
-        except Exception as exc:  # noqa: BLE001 - the one error edge
-            show_error(self, exc)
-            return None
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.decision_started.connect(self._decision_started)
-        dialog.exported.connect(lambda _rid: self._refresh_views())
-        dialog.settings_requested.connect(lambda tab: self._settings_for_export(dialog, str(tab)))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        dialog.activateWindow()
-        return dialog
-
-    def _settings_for_export(self, export: ExportDialog, tab: str) -> None:
-        if not shiboken6.isValid(export):
-            return
-        settings = self.open_settings(tab, parent=export)
-        if settings is not None:
-            settings.finished.connect(
-                lambda _r: export.signing_changed() if shiboken6.isValid(export) else None
-            )
-
-    def _decision_started(self, record_id: str, decision_id: str) -> None:
-        self._pending_exports[decision_id] = record_id
-        self.open_record(decision_id)
-        self.statusBar().showMessage(
-            "Complete the information-sharing decision; Export continues when it is completed."
-        )
+    # ---- keeping the lists and the queue count up to date ----------------------------------
 
     def _refresh_views(self, *, queue_too: bool = True) -> None:
         if self.chronology is not None and shiboken6.isValid(self.chronology):
@@ -833,168 +412,20 @@ class MainWindow(QMainWindow):
         else:
             self._update_queue_count()
 
-    def open_settings(
-        self, tab: str | None = None, *, parent: QWidget | None = None
-    ) -> SettingsDialog | None:
-        haven = self.haven
-        if haven is None or self.workspace is None:
-            return None
-        try:
-            dialog = SettingsDialog(haven, parent or self.workspace, tab=tab)
-        except Exception as exc:  # noqa: BLE001 - the one error edge
-            show_error(self, exc)
-            return None
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.idle_minutes_changed.connect(lambda m: self.lock.set_idle_minutes(float(m)))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        dialog.activateWindow()
-        return dialog
-
-    def send_outbox(self, _item_id: str = "") -> None:
-        """My work's "Send now": try every waiting package once, then refresh My work."""
-        haven = self.haven
-        if haven is None or self.workspace is None:
-            return
-        if not self.outbox_sender.send_now(haven, self.workspace, on_done=self._outbox_sent):
-            return
-        if self.my_work is not None and shiboken6.isValid(self.my_work):
-            self.my_work.send_button.setEnabled(False)
-        self.statusBar().showMessage("Sending…")
-
-    def _outbox_sent(self, _report: object) -> None:
-        self.statusBar().clearMessage()
-        self._refresh_views()
-
-    def open_lscb_report(self) -> ReportDialog | None:
-        """File > LSCB dataset report: the quarter's anonymised counts as CSV and PDF."""
-        haven = self.haven
-        if haven is None or self.workspace is None:
-            return None
-        try:
-            from ui.report_dialog import ReportDialog
-
-            dialog = ReportDialog(haven, self.workspace)
-        except Exception as exc:  # noqa: BLE001 - the one error edge
-            show_error(self, exc)
-            return None
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(
-            lambda _path: self.statusBar().showMessage("LSCB dataset report saved")
-        )
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        dialog.activateWindow()
-        return dialog
-
-    def open_backup(self) -> BackupDialog | None:
-        """File > Back up: an encrypted copy of the profile under a backup passphrase."""
-        if self.session is None or self.workspace is None:
-            return None
-        from ui.backup_dialog import BackupDialog
-
-        dialog = BackupDialog(self.session, self.workspace)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        dialog.activateWindow()
-        return dialog
-
-    # ---- Haven to Haven: sending to the DSL, importing, the queue ------------------------
-
-    def exchange(self) -> Exchange:
-        """The Haven-to-Haven use cases over the open profile (made when first needed)."""
-        haven = self.haven
-        if haven is None:
-            raise RuntimeError("no open profile")
-        if self._exchange is None or self._exchange.haven is not haven:
-            self._exchange = exchange_for(haven)
-        return self._exchange
-
-    def send_to_dsl(self, record_id: str) -> SendToDslDialog | None:
-        """The form view's "Send to my DSL…": the sharing decision first, then queue it."""
-        if self.haven is None or self.workspace is None:
-            return None
-        try:
-            dialog = SendToDslDialog(
-                self.haven, record_id, self.workspace, exchange=self.exchange()
-            )
-        except Exception as exc:  # noqa: BLE001 - the one error edge
-            show_error(self, exc)
-            return None
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.decision_started.connect(self._send_decision_started)
-        dialog.queued.connect(lambda _rid: self._refresh_views())
-        dialog.send_now_requested.connect(lambda: self.send_outbox_requested.emit(""))
-        dialog.settings_requested.connect(lambda tab: self._settings_for_send(dialog, str(tab)))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
-        dialog.activateWindow()
-        return dialog
-
-    def _settings_for_send(self, dialog: SendToDslDialog, tab: str) -> None:
-        if not shiboken6.isValid(dialog):
-            return
-        settings = self.open_settings(tab, parent=dialog)
-        if settings is not None:
-            settings.finished.connect(
-                lambda _r: dialog.refresh() if shiboken6.isValid(dialog) else None
-            )
-
-    def _send_decision_started(self, record_id: str, decision_id: str) -> None:
-        self._pending_sends[decision_id] = record_id
-        self.open_record(decision_id)
-        self.statusBar().showMessage(
-            "Complete the information-sharing decision; sending to your DSL continues when "
-            "it is completed."
-        )
-
-    def import_received(self) -> None:
-        """File, Import received records (ui.received.ReceivedImporter does the work)."""
-        if self.haven is not None and self.workspace is not None:
-            self.importer.choose_and_import(self.exchange(), self.workspace)
-
-    def _importing(self, running: bool) -> None:
-        self.import_action.setEnabled(not running and self.session is not None)
-        if running:
-            self.statusBar().showMessage("Importing received records…")
-        elif self.session is not None:
-            self.statusBar().clearMessage()
-
     def _store_changed(self, *, queue_too: bool = True) -> None:
         """Records or children arrived (an import, a child confirmed): refresh every list."""
         if self.workspace is not None:
             self.workspace.children_panel.refresh()
         self._refresh_views(queue_too=queue_too)
 
-    def _load_retention_notice(self, haven: Haven) -> None:
-        notice = self.retention_notice
-        if self.haven is haven and notice is not None and shiboken6.isValid(notice):
-            notice.load(haven)
-
     def _update_queue_count(self) -> None:
         """Count what is waiting off the UI thread (the queue reads the whole store)."""
         if self.haven is None or self.workspace is None:
             return
-        from ui.queue_view import waiting_count
-
-        self._count_generation += 1
-        generation = self._count_generation
-
-        def counted(total: object) -> None:
-            if generation == self._count_generation:
-                self._show_waiting(total)
-
-        run_task(waiting_count, self.exchange(), context=self.workspace, on_success=counted)
+        self.queue_count.refresh(self.exchange(), self.workspace)
 
     def _queue_counted(self, total: int) -> None:
-        self._count_generation += 1  # the view's own count is the newest
-        self._show_waiting(total)
-
-    def _show_waiting(self, total: object) -> None:
-        text = f"Queue: {total} waiting" if isinstance(total, int) else "Queue"
-        self.queue_button.setText(text)
-        self.queue_button.setAccessibleName(text)
+        self.queue_count.counted(total)  # the view's own count is the newest
 
     # ---- closing --------------------------------------------------------------------------
 
@@ -1012,9 +443,3 @@ class MainWindow(QMainWindow):
             self.clipboard.clear_if_owned()
         wait_for_all(5000)
         super().closeEvent(event)
-
-
-def _connect(view: QWidget, name: str, slot: Callable[..., object]) -> None:
-    signal = getattr(view, name, None)
-    if signal is not None and hasattr(signal, "connect"):
-        signal.connect(slot)
