@@ -14,6 +14,9 @@ Knobs for failure tests: `mode="starttls"` with `offer_starttls=False` is a serv
 never offers STARTTLS (and would accept a plain-text LOGIN, which is the danger), wrong
 passwords and `refuse_login=True` get `NO`, `read_only=True` opens INBOX read-only, and
 `understate_sizes_by` makes RFC822.SIZE lie.
+
+One module, longer than most: a protocol server reads best in one place (the parser,
+the state machine and the commands share the session state and the RFC's grammar).
 """
 
 from __future__ import annotations
