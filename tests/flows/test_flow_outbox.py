@@ -24,16 +24,21 @@ import pytest
 from app.domain import Record
 from app.export.packaging import ExportedPackage
 from app.outbox import smtp
+from tests.haven_testkit import (
+    PASSPHRASE,
+    REPO_ROOT,
+    SERVER_REPLY,
+    MailServers,
+    MailTls,
+    Recorder,
+)
 
 if TYPE_CHECKING:
-    from conftest import FlowProfile, MailServers, MailTls, OrgIdentity, ProfileMaker, Recorder
+    from conftest import FlowProfile, OrgIdentity, ProfileMaker
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CRASHING_SENDER = Path(__file__).with_name("helpers") / "send_then_hang.py"
-PASSPHRASE = "copper kettle winter lantern"
 FIB = "fib@police.example"
-SENDER = "dsl@example.org"
-SERVER_REPLY = "2.0.0 Ok: queued as HAVEN1"
+SENDER = "dsl@example.org"  # the flows conftest's USER, whose profiles these are
 UNREACHABLE = "The mail server could not be reached or closed the connection."
 
 

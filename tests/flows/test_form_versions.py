@@ -6,37 +6,25 @@ validate and complete with it, while new records use the new one.
 
 from __future__ import annotations
 
-import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import yaml
 
-from app.domain import ProfileInfo
 from app.forms import load_registry
-from app.keys import KdfParams
-from app.profile import create_profile
 from app.service import Haven
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 25, 9, 30)
+from tests.haven_testkit import DSL, NOW, REPO_ROOT, example, new_session
 
 
 def test_old_records_keep_their_version_after_a_new_one_is_added(tmp_path: Path) -> None:
     forms = tmp_path / "forms"
     shutil.copytree(REPO_ROOT / "forms", forms)
-    session = create_profile(
-        tmp_path / "profile",
-        ProfileInfo("Alex Worker", "dsl", "Example School", "Sandwell"),
-        "copper kettle winter lantern",
-        kdf=KdfParams(memory_kib=8192, time_cost=1, parallelism=1),
-    )
+    session = new_session(tmp_path / "profile", DSL)
     try:
         haven = Haven(session, load_registry(forms), clock=lambda: NOW)
         child = haven.add_child("Jamie Example", "2012-02-10")
-        example = json.loads((forms / "examples" / "screening.json").read_text("utf-8"))
-        old = haven.start_record(child.id, "screening", answers=example)
+        answers = example("screening")
+        old = haven.start_record(child.id, "screening", answers=answers)
 
         # Version 2 adds a required question.
         data = yaml.safe_load((forms / "screening" / "1.yaml").read_text("utf-8"))
@@ -52,7 +40,7 @@ def test_old_records_keep_their_version_after_a_new_one_is_added(tmp_path: Path)
         assert haven.check(old.id) == []
         assert haven.complete(old.id).form_version == 1
 
-        new = haven.start_record(child.id, "screening", answers=example)
+        new = haven.start_record(child.id, "screening", answers=answers)
         assert new.form_version == 2
         assert [p.item_id for p in haven.check(new.id)] == ["school"]
     finally:

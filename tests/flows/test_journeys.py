@@ -6,27 +6,14 @@ a prefilled police information report, and the flags the child carries on the wa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from app.domain import ProfileInfo
-from app.keys import KdfParams
-from app.profile import create_profile
 from app.service import Haven
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "forms" / "examples"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    value = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(value, dict)
-    return value
+from tests.haven_testkit import YOUTH_WORKER, example, new_session
 
 
 class Clock:
@@ -39,12 +26,8 @@ class Clock:
 
 @pytest.fixture
 def haven(tmp_path: Path) -> Iterator[tuple[Haven, Clock]]:
-    session = create_profile(
-        tmp_path / "profile",
-        ProfileInfo("Alex Worker", "practitioner", "Example Youth Service", "Sandwell"),
-        "copper kettle winter lantern",
-        kdf=KdfParams(memory_kib=8192, time_cost=1, parallelism=1),
-    )
+    session = new_session(tmp_path / "profile", YOUTH_WORKER)
+    # Not the testkit's NOW: the 72-hour flags are timed from a return at 14:10 that day.
     clock = Clock(datetime(2026, 11, 19, 15, 0))
     yield Haven(session, clock=clock), clock
     session.lock()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -26,11 +25,10 @@ from typing import Any
 
 import pytest
 
-from app.domain import ProfileInfo, Record, Subject
+from app.domain import Record, Subject
 from app.errors import FormDefinitionError
 from app.forms import load_registry
-from app.keys import KdfParams
-from app.profile import Session, create_profile, unlock
+from app.profile import Session, unlock
 from app.reports.lscb import (
     ALL_CATEGORIES,
     TOTAL,
@@ -49,19 +47,8 @@ from app.reports.lscb import (
 )
 from app.reports.lscb_output import lscb_csv, lscb_pdf, save_lscb
 from app.service import Haven
+from tests.haven_testkit import DSL, NOW, PASSPHRASE, REPO_ROOT, example, new_session
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "forms" / "examples"
-PASSPHRASE = "copper kettle winter lantern"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-NOW = dt.datetime(2026, 11, 25, 9, 30)
-LEAD = ProfileInfo(
-    name="Robin Leadworthy",
-    role="dsl",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="dsl@school.example",
-)
 RULE = Suppression(below=5, shown_as="<5", complementary="[c]")
 C1, C2, C3, NONE = "Category 1", "Category 2", "Category 3", "No category"
 UNKNOWN = "Not recorded or not classified"
@@ -176,11 +163,6 @@ FREE_TEXT_CANARIES = ("Example Street", "Dee", "Jamie", "AB12 CDE", "07700", "Al
 TYPED_CANARIES = ("Gypsy", "Roma", "Irish", "Pakistani", "Dual heritage", "girl", "English")
 
 
-def example(form_id: str) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    return answers
-
-
 @dataclass
 class Seeded:
     folder: Path
@@ -221,7 +203,7 @@ class Seeded:
 
 
 def seed(folder: Path) -> Seeded:
-    session = create_profile(folder, LEAD, PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(folder, DSL)
     haven = Haven(session, clock=lambda: NOW)
     children = {
         key: haven.add_child(name, dob, gender=gender)
@@ -575,7 +557,7 @@ def test_config_that_does_not_fit_the_forms_is_refused(tmp_path: Path) -> None:
         config,
         return_interview=replace(config.return_interview, offered=frozenset({"maybe"})),
     )
-    session = create_profile(tmp_path / "empty", LEAD, PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(tmp_path / "empty", DSL)
     try:
         with pytest.raises(FormDefinitionError, match="'maybe'"):
             lscb_dataset(Haven(session, clock=lambda: NOW), "2026Q3", unknown)
@@ -608,7 +590,7 @@ def test_malformed_data_file_is_refused_with_its_place(tmp_path: Path) -> None:
 
 
 def canaries(s: Seeded) -> list[str]:
-    found: list[str] = [LEAD.name, *FREE_TEXT_CANARIES, *TYPED_CANARIES]
+    found: list[str] = [DSL.name, *FREE_TEXT_CANARIES, *TYPED_CANARIES]
     for name, dob, _gender in CHILDREN.values():
         found += [name, *name.split(), dob]
     for child in s.children.values():
@@ -701,9 +683,7 @@ def _pdffonts(path: Path) -> list[tuple[str, bool]]:
 
 
 def test_training_report_is_watermarked(tmp_path: Path, tools: Any) -> None:
-    session = create_profile(
-        tmp_path / "training", replace(LEAD, training=True), PASSPHRASE, kdf=FAST_KDF
-    )
+    session = new_session(tmp_path / "training", replace(DSL, training=True))
     try:
         report = lscb_dataset(Haven(session, clock=lambda: NOW), "2026Q3")
         assert report.training

@@ -4,14 +4,12 @@ One child with three screenings and one risk assessment spread over 2026, a draf
 must not count, and three missing episodes (one interviewed within 72 hours, one overdue,
 one due): the points are checked against counts worked out by hand from the answers
 below, and the MASE pack is checked with poppler (pdfsig, pdftotext, pdfinfo), not with
-Haven's own verifier. The profile is made here (as tests/exchange/exchange_people.py
-does), with a self-signed organisation certificate imported through the Exports API.
+Haven's own verifier. The profile is the testkit's DSL, with the DSL's self-signed
+certificate (tests/haven_testkit.py) imported through the Exports API.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 import shutil
 import subprocess
@@ -24,12 +22,11 @@ import keyring
 import pytest
 from keyring.backends import null
 
-from app.domain import ProfileInfo, Record, Subject
+from app.domain import Record, Subject
 from app.errors import CertificateError, ExportError, FormDefinitionError
 from app.export.exports import Exports
 from app.export.printing import ExportedPdf
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.reports.mase_pack import (
     export_mase_pack,
     gather,
@@ -44,33 +41,23 @@ from app.reports.risk_over_time import (
     risk_over_time,
 )
 from app.service import Haven
+from tests.haven_testkit import (
+    CHILD_DOB,
+    CHILD_NAME,
+    DSL,
+    MARKING,
+    NOW,
+    REPO_ROOT,
+    Identities,
+    Identity,
+    example,
+    new_session,
+)
 
 if TYPE_CHECKING:
     from conftest import Cli
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "forms" / "examples"
-PASSPHRASE = "copper kettle winter lantern"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-NOW = dt.datetime(2026, 11, 25, 9, 30)
-MARKING = "OFFICIAL-SENSITIVE"
-CHILD_NAME = "Zoë Łukasiewicz-Ó'Briain"
-CHILD_DOB = "2012-02-10"
 NAME_CANARIES = ("Zoë", "Zoe", "Łukasiewicz", "Lukasiewicz", "Briain")
-USER = ProfileInfo(
-    name="Robin Example",
-    role="dsl",
-    agency="Example Youth Service",
-    local_authority="Sandwell",
-    email="dsl@example.org",
-)
-ORG = "Example Youth Service"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    return answers
-
 
 # ---- the child's records, with the counts each one should give ----------------------------
 
@@ -108,12 +95,6 @@ EXPECTED = [
 ]
 
 
-@dataclass(frozen=True)
-class OrgIdentity:
-    p12: bytes
-    password: str
-
-
 @dataclass
 class Desk:
     """One unlocked profile, as the window would hold it."""
@@ -125,7 +106,7 @@ class Desk:
 
     @classmethod
     def create(cls, folder: Path) -> Desk:
-        session = create_profile(folder, USER, PASSPHRASE, kdf=FAST_KDF)
+        session = new_session(folder, DSL)
         haven = Haven(session, clock=lambda: NOW)
         return cls(folder, session, haven, Exports(haven))
 
@@ -186,16 +167,13 @@ class Case:
 
 
 @pytest.fixture(scope="module")
-def org_identity() -> OrgIdentity:
-    from app.export.certificates import create_self_signed, to_pkcs12
-
-    key, cert = create_self_signed(ORG, email=USER.email)
-    password = "pkcs12 test password"
-    return OrgIdentity(to_pkcs12(key, cert, password), password)
+def org_identity(identities: Identities) -> Identity:
+    """The DSL's signing certificate (the testkit's, made once for the run)."""
+    return identities["dsl"]
 
 
 @pytest.fixture(scope="module")
-def case(tmp_path_factory: pytest.TempPathFactory, org_identity: OrgIdentity) -> Iterator[Case]:
+def case(tmp_path_factory: pytest.TempPathFactory, org_identity: Identity) -> Iterator[Case]:
     keyring.set_keyring(null.Keyring())  # the certificate password goes to the store
     desk = Desk.create(tmp_path_factory.mktemp("risk-over-time") / "profile")
     desk.exports.import_certificate(org_identity.p12, org_identity.password)
@@ -490,7 +468,7 @@ def test_a_signature_that_does_not_verify_keeps_nothing(
 
 
 def test_cli_writes_a_signed_pack_named_by_reference(
-    cli: Cli, org_identity: OrgIdentity, tmp_path: Path
+    cli: Cli, org_identity: Identity, tmp_path: Path
 ) -> None:
     """`haven export mase-pack CHILD --out FOLDER` in its own process, passphrase on stdin;
     the child process has no keychain, so the profile keeps the certificate password in
