@@ -21,10 +21,9 @@ from app import keys
 from app.audit import AuditEntry
 from app.domain import ProfileInfo
 from app.profile import DB_NAME, KEY_NAME, Session, unlock
+from tests.haven_testkit import PASSPHRASE, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PASSPHRASE = "copper kettle winter lantern"
-NEW_PASSPHRASE = "violet tram seven orchards"
+NEW_PASSPHRASE = "violet tram seven orchards"  # a second one, for the passphrase change
 CANARY = "Quillfeather9Canary"
 
 ProfileFactory = Callable[..., Session]

@@ -39,7 +39,6 @@ from app.backup import (
     restore_backup,
     write_backup,
 )
-from app.domain import ProfileInfo
 from app.errors import (
     ProfileError,
     ProfileExists,
@@ -47,12 +46,12 @@ from app.errors import (
     WeakPassphrase,
     WrongPassphrase,
 )
-from app.keys import KdfParams
 from app.profile import ProfilePaths, Session, create_profile, read_meta, recover, unlock
 from app.store.connection import EncryptedDatabase
+from tests.haven_testkit import FAST_KDF, PASSPHRASE, TEACHER, example, new_session
 
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-PROFILE_PASSPHRASE = "copper kettle winter lantern"
+# Three different passphrases on purpose: the profile's (the testkit's), the backup file's
+# and the restored profile's, so a test can tell which one opened what.
 BACKUP_PASSPHRASE = "orchard lamplight ferry quartz"
 NEW_PASSPHRASE = "granite puffin saddle morning"
 CANARY_FIRST = "Quillonwyn"
@@ -64,17 +63,9 @@ CANARIES = {
     "outbox message": b"canary-outbox-message-body",
     "setting": b"canary-setting-value",
 }
-USER = ProfileInfo(
-    name="Morgan Testworker",
-    role="practitioner",
-    agency="Test Agency",
-    local_authority="Sandwell",
-    email="team@example.org",
-)
 CHILDREN = 50
 RECORDS = 1000
 HEADER_START = len(MAGIC) + 4
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
 
 TableRows = dict[str, list[tuple[Any, ...]]]
 
@@ -99,8 +90,8 @@ def table_rows(db: EncryptedDatabase) -> TableRows:
 def populate(session: Session) -> None:
     """1,000 records across 50 children in one transaction (one commit, about a second)."""
     repo, actor = session.repo, session.actor
-    screening = json.loads((EXAMPLES / "screening.json").read_text("utf-8"))
-    missing = json.loads((EXAMPLES / "missing-episode.json").read_text("utf-8"))
+    screening = example("screening")
+    missing = example("missing-episode")
     with session.db.transaction():
         children = [
             repo.add_subject(
@@ -174,7 +165,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
     """The populated profile and one backup of it, written once for the module."""
     root = tmp_path_factory.mktemp("backup-source")
     source = root / "profile"
-    session = create_profile(source, USER, PROFILE_PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(source, TEACHER)
     try:
         populate(session)
         rows = table_rows(session.db)
@@ -187,9 +178,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
         assert summary.records == len(rows["records"]) >= RECORDS
     finally:
         session.lock()
-    data_key = keys.unwrap_with_passphrase(
-        keys.read_key_file(ProfilePaths(source).key), PROFILE_PASSPHRASE
-    )
+    data_key = keys.unwrap_with_passphrase(keys.read_key_file(ProfilePaths(source).key), PASSPHRASE)
     return Made(source, summary.path, rows, data_key)
 
 
@@ -259,7 +248,7 @@ def test_round_trip_of_1000_records_field_by_field(
     assert settings == {k: v for k, v in made.rows["settings"] if k != "audit_head"}
 
     assert session.db.integrity_problems() == []
-    assert session.info == USER
+    assert session.info == TEACHER
     assert session.repo.search(CANARY_FIRST)  # the search index came across and works
     assert read_meta(target).profile_id == result.profile_id != read_meta(made.source).profile_id
 
@@ -276,7 +265,7 @@ def test_restored_profile_is_owner_only_and_opens_only_with_the_new_passphrase(
     with pytest.raises(WrongPassphrase):
         unlock(target, BACKUP_PASSPHRASE)
     with pytest.raises(WrongPassphrase):
-        unlock(target, PROFILE_PASSPHRASE)
+        unlock(target, PASSPHRASE)
     opened(target, NEW_PASSPHRASE)
     # A new data key: the source's key does not open the restored database.
     new_key = keys.unwrap_with_passphrase(
@@ -317,7 +306,7 @@ def test_header_says_what_it_is_without_personal_data(made: Made) -> None:
     (length,) = struct.unpack(">I", raw[len(MAGIC) : HEADER_START])
     header = json.loads(raw[HEADER_START : HEADER_START + length])
     assert header["kdf"]["name"] == "argon2id"
-    assert USER.name not in json.dumps(header)
+    assert TEACHER.name not in json.dumps(header)
 
 
 def test_database_inside_opens_with_an_independent_sqlcipher_reader(
@@ -383,14 +372,12 @@ def test_restore_never_overwrites_an_existing_profile(
     made: Made, tmp_path: Path, snapshot: Callable[[Path], Any]
 ) -> None:
     target = tmp_path / "profile"
-    create_profile(
-        target, replace(USER, name="Someone Else"), PROFILE_PASSPHRASE, kdf=FAST_KDF
-    ).lock()
+    new_session(target, replace(TEACHER, name="Someone Else")).lock()
     before = snapshot(tmp_path)
     with pytest.raises(ProfileExists):
         restore(made.backup, target)
     assert snapshot(tmp_path) == before
-    session = unlock(target, PROFILE_PASSPHRASE)
+    session = unlock(target, PASSPHRASE)
     try:
         assert session.info.name == "Someone Else"
     finally:
@@ -519,7 +506,7 @@ def test_a_hostile_kdf_cost_is_refused_without_running_it(
 @pytest.fixture
 def small(tmp_path: Path) -> Iterator[Session]:
     """A small profile of its own (the shared one is only read)."""
-    session = create_profile(tmp_path / "small", USER, PROFILE_PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(tmp_path / "small", TEACHER)
     session.repo.add_subject(session.actor, f"{CANARY_FIRST} Small", "2012-02-02")
     yield session
     if session.is_open:
@@ -630,10 +617,11 @@ def test_training_flag_and_recovery_key_survive_a_restore(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    # create_profile itself: the testkit's new_session takes no recovery key.
     session = create_profile(
         tmp_path / "training",
-        replace(USER, training=True),
-        PROFILE_PASSPHRASE,
+        replace(TEACHER, training=True),
+        PASSPHRASE,
         recovery_public_key=public,
         kdf=FAST_KDF,
     )
@@ -693,7 +681,7 @@ def test_cli_backup_and_restore_round_trip(
         "--profile-dir",
         source,
         "--passphrase-stdin",
-        stdin=f"{PROFILE_PASSPHRASE}\nshort\n",
+        stdin=f"{PASSPHRASE}\nshort\n",
     )
     assert weak.returncode == 1 and not out.exists()
 
@@ -703,7 +691,7 @@ def test_cli_backup_and_restore_round_trip(
         "--profile-dir",
         source,
         "--passphrase-stdin",
-        stdin=f"{PROFILE_PASSPHRASE}\n{BACKUP_PASSPHRASE}\n",
+        stdin=f"{PASSPHRASE}\n{BACKUP_PASSPHRASE}\n",
     )
     assert done.returncode == 0, done.stderr
     assert out.stat().st_mode & 0o777 == 0o600

@@ -19,13 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app import __version__, keys
 from app.errors import WrongPassphrase
 from app.profile import DB_NAME, KEY_NAME, default_profile_dir, unlock
+from tests.haven_testkit import CHILD_NAME, PASSPHRASE, REPO_ROOT, TEACHER
 
 HAVEN = Path(sys.executable).with_name("haven")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PASSPHRASE = "copper kettle winter lantern"
-NEW_PASSPHRASE = "violet tram seven orchards"
-USER_NAME = "Robin Cliworker"
-CHILD_NAME = "Kit Cliexample"
+NEW_PASSPHRASE = "violet tram seven orchards"  # a second one: change, refuse, recover
 
 Snapshot = Callable[[Path], dict[str, tuple[str, int, int]]]
 
@@ -48,8 +45,9 @@ def haven(
 def create_args(folder: Path | None, role: str = "practitioner") -> list[str]:
     where = ["--profile-dir", str(folder)] if folder is not None else []
     return [
-        "profile", "create", *where, "--name", USER_NAME, "--role", role,
-        "--agency", "CLI Agency", "--local-authority", "Birmingham", "--passphrase-stdin",
+        "profile", "create", *where, "--name", TEACHER.name, "--role", role,
+        "--agency", TEACHER.agency, "--local-authority", TEACHER.local_authority,
+        "--passphrase-stdin",
     ]  # fmt: skip
 
 
@@ -70,7 +68,7 @@ def test_create_then_create_again_is_refused_with_the_folder_unchanged(
     assert result.stdout.strip() == f"Created profile in {folder}"
     assert (folder / DB_NAME).exists() and (folder / KEY_NAME).exists()
     session = unlock(folder, PASSPHRASE)
-    assert session.actor == USER_NAME
+    assert session.actor == TEACHER.name
     session.lock()
 
     before = snapshot(folder)
@@ -126,7 +124,7 @@ def test_doctor_reports_the_installation_without_personal_data() -> None:
     assert "SQLCipher: 4." in out
     assert "Store: opens; integrity check passed" in out
     assert "Audit chain: intact" in out
-    for secret in (USER_NAME, CHILD_NAME, PASSPHRASE):
+    for secret in (TEACHER.name, CHILD_NAME, PASSPHRASE):
         assert secret not in out + result.stderr
 
 

@@ -28,10 +28,9 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from app import keys
-from app.domain import ProfileInfo, Record, Subject
+from app.domain import Record, Subject
 from app.export.exports import Exports
-from app.keys import KdfParams
-from app.profile import DB_NAME, KEY_NAME, Session, create_profile, unlock
+from app.profile import DB_NAME, KEY_NAME, Session, unlock
 from app.retention import (
     RetentionPolicyError,
     add_months,
@@ -42,13 +41,8 @@ from app.retention import (
 from app.service import Haven
 from app.store.purge_store import PurgeStore
 from app.store.received import ChildDetails, Filing, Provenance, ReceivedStore
+from tests.haven_testkit import DSL, NOW, PASSPHRASE, example, new_session
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "forms" / "examples"
-PASSPHRASE = "copper kettle winter lantern"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-USER = ProfileInfo("Morgan Testworker", "dsl", "Test Agency", "Sandwell", "team@example.org")
-FORM_CLOCK = datetime(2026, 11, 25, 9, 30)  # the examples' dates validate against this
 GONE = "Quillfeatherzq8Gone"  # only in records the policy purges
 KEEP = "Thistledownxk4Kept"  # only in records it keeps
 PAGE_SIZE = 4096  # SQLCipher 4's default page size
@@ -107,16 +101,11 @@ class Profile:
             self.session.lock()
 
 
-def example(form_id: str) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    return answers
-
-
 @pytest.fixture
 def profile(tmp_path: Path) -> Iterator[Profile]:
     folder = tmp_path / "profile"
-    session = create_profile(folder, USER, PASSPHRASE, kdf=FAST_KDF)
-    haven = Haven(session, clock=lambda: FORM_CLOCK)
+    session = new_session(folder, DSL)
+    haven = Haven(session, clock=lambda: NOW)
     made = Profile(folder, session, haven, Exports(haven))
     yield made
     made.lock()
@@ -645,7 +634,7 @@ def test_purged_text_is_gone_from_every_page_of_the_file(profile: Profile) -> No
 
     session = unlock(profile.folder, PASSPHRASE)
     profile.session = session
-    profile.haven = Haven(session, clock=lambda: FORM_CLOCK)
+    profile.haven = Haven(session, clock=lambda: NOW)
     report = purge(profile.haven, now)
     assert report.records == 2 and report.children == 1
     session.lock()
