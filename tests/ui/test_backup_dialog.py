@@ -18,23 +18,16 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.backup import SUFFIX, BackupSummary, restore_backup, write_backup
-from app.domain import ProfileInfo
-from app.keys import KdfParams
-from app.profile import Session, create_profile, unlock
+from app.profile import Session, unlock
+from tests.haven_testkit import CHILD_DOB, FAST_KDF, YOUTH_WORKER, new_session
 from ui import backup_dialog
 from ui.backup_dialog import BackupDialog
 
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-PASSPHRASE = "amber meadow signal harbour"
+# The backup file's own passphrase, not the profile's (the testkit's PASSPHRASE).
 BACKUP_PASSPHRASE = "lantern otter basalt meadow"
+# A long ASCII first name: its bytes are looked for in the encrypted file, where a short
+# one could turn up by chance.
 CHILD = "Perpetua Vantablack-Quist"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="practitioner",
-    agency="Example Youth Service",
-    local_authority="Sandwell",
-    email="sam.example@example.org",
-)
 SLOW_MS = 30_000
 
 
@@ -44,8 +37,8 @@ def make_session(tmp_path: Path) -> Iterator[object]:
 
     def make(*, training: bool = False) -> Session:
         folder = tmp_path / ("training" if training else "profile")
-        session = create_profile(folder, replace(USER, training=training), PASSPHRASE, kdf=FAST_KDF)
-        session.repo.add_subject(session.actor, CHILD, "2012-02-10")
+        session = new_session(folder, replace(YOUTH_WORKER, training=training))
+        session.repo.add_subject(session.actor, CHILD, CHILD_DOB)
         made.append(session)
         return session
 

@@ -14,7 +14,6 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +30,26 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from app.domain import ProfileInfo, Record, Subject
+from app.domain import Record, Subject
 from app.export.exports import Exports
 from app.profile import Session
 from app.service import Haven
-from tests.haven_testkit import example, new_session
+from tests.haven_testkit import (
+    CHILD_DOB,
+    CHILD_NAME,
+    NOW,
+    YOUTH_WORKER,
+    decision_answers,
+    example,
+    new_session,
+)
 from ui import export_dialog
 from ui.clipboard import ClipboardGuard
 from ui.export_dialog import ExportDialog, PassphraseDialog
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 
-PASSPHRASE = "amber meadow signal harbour"
-FIXED_NOW = datetime(2026, 11, 29, 10, 0)
-CHILD_NAME = "Jamie Example"
-ORG = "Example Youth Service"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="practitioner",
-    agency=ORG,
-    local_authority="Sandwell",
-    email="sam.example@example.org",
-)
+ORG = YOUTH_WORKER.agency
 PASSPHRASE_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)+$")
 SLOW_MS = 120_000  # key generation, PDF rendering and signing on a slow CI machine
 
@@ -70,9 +67,7 @@ class Desk:
     clipboard: ClipboardGuard
 
     def decide(self, decision: str = "shared") -> Record:
-        return self.exports.record_decision(
-            self.record.id, {**example("sharing-decision"), "decision": decision}
-        )
+        return self.exports.record_decision(self.record.id, decision_answers(decision))
 
     def status(self) -> str:
         return self.haven.record(self.record.id).status
@@ -84,7 +79,7 @@ def make_desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Callable
 
     def make(*, training: bool = False) -> Desk:
         folder = tmp_path / ("training" if training else "profile")
-        session = new_session(folder, replace(USER, training=training), PASSPHRASE)
+        session = new_session(folder, replace(YOUTH_WORKER, training=training))
         guard = ClipboardGuard()
         window = MainWindow(
             folder,
@@ -93,14 +88,14 @@ def make_desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Callable
             listen_to_os=False,
             try_keychain=False,
             unlock_wait=fake_wait,
-            service_factory=lambda s: Haven(s, clock=lambda: FIXED_NOW),
+            service_factory=lambda s: Haven(s, clock=lambda: NOW),
         )
         window.show()
         qtbot.waitExposed(window)
         window.open_session(session)
         haven = window.haven
         assert haven is not None and window.workspace is not None
-        child = haven.add_child(CHILD_NAME, "2012-02-10")
+        child = haven.add_child(CHILD_NAME, CHILD_DOB)
         answers = {**example("screening"), "child_name": CHILD_NAME}
         draft = haven.start_record(child.id, "screening", answers=answers)
         record = haven.complete(draft.id)

@@ -9,9 +9,7 @@ enough to see a number travel from the store to the saved file.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,26 +22,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from app.domain import ProfileInfo
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.reports.lscb import lscb_dataset
 from app.service import Haven
+from tests.haven_testkit import CHILD_DOB, CHILD_NAME, DSL, NOW, example, new_session
 from ui import report_dialog
 from ui.report_dialog import ReportDialog
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-PASSPHRASE = "amber meadow signal harbour"
-NOW = dt.datetime(2026, 11, 25, 10, 0)
-CHILD_NAME = "Ottilie Brackenbury"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="dsl",
-    agency="Example Academy",
-    local_authority="Sandwell",
-    email="sam.example@example.org",
-)
 SLOW_MS = 60_000
 
 
@@ -56,10 +41,10 @@ class Desk:
 
 @pytest.fixture
 def desk(qtbot: QtBot, tmp_path: Path) -> Iterator[Desk]:
-    session = create_profile(tmp_path / "profile", USER, PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(tmp_path / "profile", DSL)
     haven = Haven(session, clock=lambda: NOW)
-    child = haven.add_child(CHILD_NAME, "2012-02-10", gender="Female")
-    answers = json.loads((EXAMPLES / "screening.json").read_text("utf-8"))
+    child = haven.add_child(CHILD_NAME, CHILD_DOB, gender="Female")
+    answers = example("screening")
     answers.update(child_name=CHILD_NAME, screening_date="2026-08-20", final_category="2")
     haven.complete(haven.start_record(child.id, "screening", answers=answers).id)
     dialog = ReportDialog(haven)
@@ -139,7 +124,7 @@ def test_save_csv_off_the_ui_thread(
     assert dialog.csv_button.isEnabled() and not dialog.progress.isVisible()
     text = target.read_bytes().decode("utf-8")
     assert text.startswith("OFFICIAL-SENSITIVE\r\n")
-    assert CHILD_NAME not in text and "2012-02-10" not in text
+    assert CHILD_NAME not in text and CHILD_DOB not in text
     rows = list(csv.reader(io.StringIO(text)))
     assert ["Children screened for CSE", "Children screened", "", "", "Category 2", "<5", "<5"] in (
         rows

@@ -13,16 +13,14 @@ from helpers.accessibility import accessible_name, assert_all_named, tab_reaches
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.domain import ProfileInfo
 from app.forms.dates import format_date
-from app.keys import KdfParams
-from app.profile import Session, create_profile
 from app.retention import DueRecord, add_months
 from app.service import Haven
+from tests.haven_testkit import TEACHER, new_session
 from ui.retention_notice import RetentionNotice
 
+# Not the testkit's NOW: the banner's own "today", timezone-aware as retention dates are.
 NOW = datetime(2027, 5, 10, 12, 0, tzinfo=UTC)
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
 
 
 def due(ref: str, form_title: str, due_at: datetime, linked: int = 0) -> DueRecord:
@@ -128,15 +126,10 @@ def test_text_from_elsewhere_is_made_plain(notice: RetentionNotice) -> None:
     assert rows(notice)[0][:2] == ["HVN-2026-EEEEEE", "Screening tool"]
 
 
-def make_profile(folder: Path) -> Session:
-    info = ProfileInfo("Robin Testworker", "practitioner", "Example Academy", "Sandwell")
-    return create_profile(folder, info, "copper kettle winter lantern", kdf=FAST_KDF)
-
-
 def test_load_works_out_what_is_due_off_the_ui_thread(
     qtbot: object, notice: RetentionNotice, tmp_path: Path
 ) -> None:
-    session = make_profile(tmp_path / "profile")
+    session = new_session(tmp_path / "profile", TEACHER)
     try:
         haven = Haven(session)
         child = haven.add_child("Alex Example", "2012-02-10")
@@ -166,7 +159,7 @@ def test_a_broken_policy_is_said_in_the_banner(
     qtbot: object, notice: RetentionNotice, tmp_path: Path, machine_config: Path
 ) -> None:
     (machine_config / "retention.yaml").write_text("retention_months:\n  sent: 0\n", "utf-8")
-    session = make_profile(tmp_path / "profile")
+    session = new_session(tmp_path / "profile", TEACHER)
     try:
         notice.load(Haven(session))
         qtbot.waitUntil(notice.isVisible, timeout=10_000)  # type: ignore[attr-defined]
@@ -180,7 +173,7 @@ def test_a_broken_policy_is_said_in_the_banner(
 def test_the_main_window_shows_the_notice_after_unlock(qtbot: object, tmp_path: Path) -> None:
     from ui.main_window import MainWindow
 
-    session = make_profile(tmp_path / "profile")
+    session = new_session(tmp_path / "profile", TEACHER)
     haven = Haven(session)
     child = haven.add_child("Alex Example", "2012-02-10")
     record = haven.start_record(child.id, "screening")

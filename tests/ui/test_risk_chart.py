@@ -9,10 +9,9 @@ the platform's save dialog is replaced.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +23,16 @@ from PySide6.QtGui import QAccessible, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.domain import ProfileInfo, Record, Subject
+from app.domain import Record, Subject
 from app.export.exports import Exports
-from app.keys import KdfParams
-from app.profile import Session, create_profile
+from app.profile import Session
 from app.reports.risk_over_time import IndicatorCount, RiskPoint
 from app.service import Haven
+from tests.haven_testkit import CHILD_DOB, CHILD_NAME, DSL, NOW, example, new_session
 from ui.chronology import ChronologyView
 from ui.risk_chart import CHART_NAME, RiskChart, RiskOverTimePanel
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
-FAST_KDF = KdfParams(memory_kib=8192, time_cost=1, parallelism=1)
-PASSPHRASE = "amber meadow signal harbour"
-NOW = datetime(2026, 11, 25, 9, 30)
-CHILD_NAME = "Zoë Łukasiewicz-Ó'Briain"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="dsl",
-    agency="Example Youth Service",
-    local_authority="Sandwell",
-    email="sam.example@example.org",
-)
 SLOW_MS = 120_000  # key generation, PDF rendering and signing on a slow machine
-
-
-def example(form_id: str) -> dict[str, Any]:
-    data = json.loads((EXAMPLES / f"{form_id}.json").read_text("utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 def point(day: date, name: str, category: int | None, **counts: int) -> RiskPoint:
@@ -100,9 +81,9 @@ class Desk:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    session = create_profile(tmp_path / "profile", USER, PASSPHRASE, kdf=FAST_KDF)
+    session = new_session(tmp_path / "profile", DSL)
     haven = Haven(session, clock=lambda: NOW)
-    child = haven.add_child(CHILD_NAME, "2012-02-10")
+    child = haven.add_child(CHILD_NAME, CHILD_DOB)
     yield Desk(session, haven, child)
     if session.is_open:
         session.lock()

@@ -6,7 +6,6 @@ organisation), the mail server (proved by sending through a real STARTTLS server
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,25 +26,24 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from app.domain import ProfileInfo
 from app.export.exports import Exports
 from app.profile import Session
 from app.service import Haven
-from tests.haven_testkit import MailServers, Recorder, example, new_session
+from tests.haven_testkit import (
+    NOW,
+    P12_PASSWORD,
+    YOUTH_WORKER,
+    Identities,
+    MailServers,
+    Recorder,
+    decision_answers,
+    example,
+    new_session,
+)
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 
-PASSPHRASE = "amber meadow signal harbour"
-FIXED_NOW = dt.datetime(2026, 11, 29, 10, 0)
-ORG = "Example Youth Service"
-USER = ProfileInfo(
-    name="Sam Example",
-    role="practitioner",
-    agency=ORG,
-    local_authority="Sandwell",
-    email="sam.example@example.org",
-)
-P12_PASSWORD = "pkcs12 test password"
+ORG = YOUTH_WORKER.agency
 SLOW_MS = 120_000
 
 
@@ -67,13 +65,13 @@ class Desk:
 @pytest.fixture
 def desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Desk]:
     folder = tmp_path / "profile"
-    session = new_session(folder, USER, PASSPHRASE)
+    session = new_session(folder, YOUTH_WORKER)
     window = MainWindow(
         folder,
         listen_to_os=False,
         try_keychain=False,
         unlock_wait=fake_wait,
-        service_factory=lambda s: Haven(s, clock=lambda: FIXED_NOW),
+        service_factory=lambda s: Haven(s, clock=lambda: NOW),
     )
     window.show()
     qtbot.waitExposed(window)
@@ -86,12 +84,11 @@ def desk(qtbot: QtBot, tmp_path: Path, fake_wait: Any) -> Iterator[Desk]:
 
 
 @pytest.fixture(scope="module")
-def org_p12() -> tuple[bytes, bytes]:
-    """An organisation's PKCS#12 file (as IT would hand it over) and its certificate."""
-    from app.export.certificates import create_self_signed, to_pkcs12
-
-    key, cert = create_self_signed(ORG, email=USER.email)
-    return to_pkcs12(key, cert, P12_PASSWORD), cert.public_bytes(serialization.Encoding.PEM)
+def org_p12(identities: Identities) -> tuple[bytes, bytes]:
+    """An organisation's PKCS#12 file (as IT would hand it over) and its certificate: the
+    youth service's, from the testkit (its password is P12_PASSWORD)."""
+    made = identities["youth"]
+    return made.p12, made.cert_pem_bytes
 
 
 def click(qtbot: QtBot, widget: QWidget) -> None:
@@ -337,7 +334,7 @@ def test_mail_server_from_settings_sends_the_outbox(
     child = haven.add_child("Jamie Example", "2012-02-10")
     answers = {**example("screening"), "child_name": "Jamie Example"}
     record = haven.complete(haven.start_record(child.id, "screening", answers=answers).id)
-    desk.exports.record_decision(record.id, example("sharing-decision"))
+    desk.exports.record_decision(record.id, decision_answers())
     desk.exports.create_self_signed(ORG)
     package = desk.exports.build_package([record.id], mailbox="fib@police.example")
     desk.exports.queue_package(package, "fib@police.example", "FIB", [record.id])
@@ -366,7 +363,7 @@ def test_training_profile_cannot_set_up_sending(
     from dataclasses import replace
 
     folder = tmp_path / "training"
-    session = new_session(folder, replace(USER, training=True), PASSPHRASE)
+    session = new_session(folder, replace(YOUTH_WORKER, training=True))
     try:
         dialog = SettingsDialog(Haven(session), tab="mail")
         qtbot.addWidget(dialog)
