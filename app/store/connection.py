@@ -208,13 +208,18 @@ class IntegrityCheck:
         return self.state
 
     def cancel(self) -> None:
+        """Stop caring about the result, without waiting for it.
+
+        SQLCipher does not stop `cipher_integrity_check` when interrupted (the whole file
+        is read in one step, seconds on a large store), so lock and quit must not wait
+        for it: the thread ends on its own, its read-only connection cannot write, and a
+        cancelled check never marks anything damaged.
+        """
         self._cancelled.set()
         with self._conn_lock:
             if self._conn is not None:
                 with contextlib.suppress(Exception):
                     self._conn.interrupt()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
 
     def _run(self) -> None:
         try:
