@@ -509,3 +509,104 @@ def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
         "<= 1.2x floor",
         lambda r: r.ratio <= 1.2,
     )
+
+
+# ---- the risk assessment form: open and switch sections -----------------------------------
+
+
+def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
+    """Open the risk assessment (FormView) and move through its sections, vs a window of
+    the same number of plain Qt widgets per section (a label and an edit per item)."""
+    from PySide6.QtWidgets import (
+        QApplication,
+        QFormLayout,
+        QLabel,
+        QLineEdit,
+        QStackedWidget,
+        QWidget,
+    )
+
+    from app.profile import ProfilePaths, Session, read_meta
+    from app.service import Haven
+    from app.store.connection import open_database
+    from ui.form_view import FormView
+
+    app = QApplication.instance() or QApplication([])
+    paths = ProfilePaths(profile.folder)
+    session = Session(
+        paths, read_meta(profile.folder), open_database(paths.db, profile.key), profile.key
+    )
+    haven = Haven(session)
+    record = haven.record(profile.risk_assessment_id)
+    form = haven.form_for(record)
+    counts = [len(section.items) for section in form.sections]
+
+    def settle(widget: QWidget) -> None:
+        app.processEvents()
+        widget.repaint()
+
+    def floor_page(n: int) -> QWidget:
+        page = QWidget()
+        layout = QFormLayout(page)
+        for i in range(counts[n]):
+            layout.addRow(QLabel(f"Question {i}"), QLineEdit())
+        return page
+
+    opens_h: list[float] = []
+    opens_f: list[float] = []
+    switch_h: list[float] = []
+    switch_f: list[float] = []
+    for n in range(repeats):
+        order = (0, 1) if n % 2 == 0 else (1, 0)
+        for which in order:
+            start = time.perf_counter()
+            if which == 0:
+                view = FormView(haven, record.id)
+                view.resize(1280, 860)
+                view.show()
+                settle(view)
+                opens_h.append(time.perf_counter() - start)
+                for index in range(1, len(counts)):
+                    start = time.perf_counter()
+                    view.go_to_section(index, focus=False)
+                    settle(view)
+                    switch_h.append(time.perf_counter() - start)
+                view.clear()
+                view.close()
+                view.deleteLater()
+            else:
+                stack = QStackedWidget()
+                stack.addWidget(floor_page(0))
+                stack.resize(1280, 860)
+                stack.show()
+                settle(stack)
+                opens_f.append(time.perf_counter() - start)
+                for index in range(1, len(counts)):
+                    start = time.perf_counter()
+                    stack.addWidget(floor_page(index))
+                    stack.setCurrentIndex(index)
+                    settle(stack)
+                    switch_f.append(time.perf_counter() - start)
+                stack.close()
+                stack.deleteLater()
+            app.processEvents()
+    session.lock()
+    return [
+        Result(
+            "open the risk assessment",
+            profile.size,
+            opens_h,
+            opens_f,
+            "<= 2x floor",
+            lambda r: r.ratio <= 2.0,
+            note=f"{sum(counts)} items in {len(counts)} sections",
+        ),
+        Result(
+            "switch risk assessment sections",
+            profile.size,
+            switch_h,
+            switch_f,
+            "<= 2x floor, none > 100 ms",
+            lambda r: r.ratio <= 2.0 and max(r.haven) <= 0.1,
+        ),
+    ]
