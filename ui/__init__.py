@@ -24,6 +24,10 @@ def plain_text(text: object, *, one_line: bool = False, limit: int = 2000) -> st
     Qt.PlainText by their owners so that text is never read as HTML.
     """
     raw = "" if text is None else str(text)
+    if raw.isprintable():
+        # Nothing to remove or replace (isprintable is False for every category below and
+        # for tab and newline): the common case, without a per-character walk (issue 11).
+        return raw if len(raw) <= limit else raw[: limit - 1] + "…"
     out: list[str] = []
     for ch in raw:
         if ch in _KEEP and not one_line:
