@@ -545,15 +545,76 @@ def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
 # ---- the risk assessment form: open and switch sections -----------------------------------
 
 
-def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
-    """Open the risk assessment (FormView) and move through its sections, vs a window of
-    the same number of plain Qt widgets per section (a label and an edit per item)."""
+def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
+    """The user-visible controls under `root`, in order, as plain descriptions: what a
+    floor must build to show the same screen (containers and frames, hidden widgets,
+    scroll bars and focus frames are Haven's own structure and are not counted)."""
     from PySide6.QtWidgets import (
-        QApplication,
-        QFormLayout,
+        QAbstractButton,
+        QComboBox,
         QLabel,
         QLineEdit,
+        QListView,
+        QPlainTextEdit,
+        QWidget,
+    )
+
+    out: list[tuple[Any, ...]] = []
+
+    def visit(widget: Any) -> None:
+        for child in widget.children():
+            if not isinstance(child, QWidget) or not child.isVisibleTo(root):
+                continue
+            if isinstance(child, QLabel):
+                out.append(("label", child.text(), child.wordWrap()))
+            elif isinstance(child, QLineEdit):
+                out.append(("line", child.text()))
+            elif isinstance(child, QPlainTextEdit):
+                out.append(("plain", child.toPlainText()))
+            elif isinstance(child, QComboBox):
+                items = [child.itemText(i) for i in range(child.count())]
+                out.append(("combo", items, child.currentIndex()))
+            elif isinstance(child, QListView):
+                model = child.model()
+                rows = [str(model.index(r, 0).data()) for r in range(model.rowCount())]
+                out.append(("list", rows))
+            elif isinstance(child, QAbstractButton):
+                base = next(
+                    (
+                        c.__name__
+                        for c in type(child).__mro__
+                        if c.__name__ in ("QCheckBox", "QRadioButton", "QToolButton")
+                    ),
+                    "QPushButton",
+                )
+                out.append(("button", base, child.text(), child.isChecked()))
+            else:
+                visit(child)
+
+    visit(root)
+    return out
+
+
+def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
+    """Open the risk assessment (FormView) and move through its sections, vs plain Qt
+    widgets showing the same visible controls: every label (question, hint, option
+    words, guidance title), input, option button, list and button that Haven's window or
+    section page shows, with the same texts, taken from one Haven view before timing."""
+    from PySide6.QtWidgets import (
+        QApplication,
+        QCheckBox,
+        QComboBox,
+        QHBoxLayout,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QPlainTextEdit,
+        QPushButton,
+        QRadioButton,
+        QScrollArea,
         QStackedWidget,
+        QToolButton,
+        QVBoxLayout,
         QWidget,
     )
 
@@ -576,12 +637,70 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
         app.processEvents()
         widget.repaint()
 
+    # What each screen shows, read once from a Haven view (not timed).
+    sample = FormView(haven, record.id)
+    sample.resize(1280, 860)
+    sample.show()
+    settle(sample)
+    outside_page: list[tuple[Any, ...]] = []
+    page_controls: list[list[tuple[Any, ...]]] = []
+    for index in range(len(counts)):
+        sample.go_to_section(index, focus=False)
+        settle(sample)
+        page = sample.stack.currentWidget()
+        page_controls.append(_visible_controls(page))
+        if index == 0:
+            page.setVisible(False)
+            outside_page = _visible_controls(sample)
+            page.setVisible(True)
+    sample.clear()
+    sample.close()
+    sample.deleteLater()
+    app.processEvents()
+
+    def build(controls: list[tuple[Any, ...]], parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        layout = QVBoxLayout(box)
+        for control in controls:
+            kind = control[0]
+            widget: QWidget
+            if kind == "label":
+                label = QLabel(control[1], box)
+                label.setWordWrap(control[2])
+                widget = label
+            elif kind == "line":
+                widget = QLineEdit(control[1], box)
+            elif kind == "plain":
+                widget = QPlainTextEdit(control[1], box)
+            elif kind == "combo":
+                combo = QComboBox(box)
+                combo.addItems(control[1])
+                combo.setCurrentIndex(control[2])
+                widget = combo
+            elif kind == "list":
+                widget = QListWidget(box)
+                widget.addItems(control[1])
+            else:
+                button_kind = {
+                    "QCheckBox": QCheckBox,
+                    "QRadioButton": QRadioButton,
+                    "QToolButton": QToolButton,
+                }.get(control[1], QPushButton)
+                button = button_kind(box)
+                button.setText(control[2])
+                if control[3]:
+                    button.setCheckable(True)
+                    button.setChecked(True)
+                widget = button
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        return box
+
     def floor_page(n: int) -> QWidget:
-        page = QWidget()
-        layout = QFormLayout(page)
-        for i in range(counts[n]):
-            layout.addRow(QLabel(f"Question {i}"), QLineEdit())
-        return page
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(build(page_controls[n], area))
+        return area
 
     opens_h: list[float] = []
     opens_f: list[float] = []
@@ -606,20 +725,24 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
                 view.close()
                 view.deleteLater()
             else:
-                stack = QStackedWidget()
+                window = QWidget()
+                row = QHBoxLayout(window)
+                stack = QStackedWidget(window)
                 stack.addWidget(floor_page(0))
-                stack.resize(1280, 860)
-                stack.show()
-                settle(stack)
+                row.addWidget(stack, 1)
+                row.addWidget(build(outside_page, window))
+                window.resize(1280, 860)
+                window.show()
+                settle(window)
                 opens_f.append(time.perf_counter() - start)
                 for index in range(1, len(counts)):
                     start = time.perf_counter()
                     stack.addWidget(floor_page(index))
                     stack.setCurrentIndex(index)
-                    settle(stack)
+                    settle(window)
                     switch_f.append(time.perf_counter() - start)
-                stack.close()
-                stack.deleteLater()
+                window.close()
+                window.deleteLater()
             app.processEvents()
     session.lock()
     return [

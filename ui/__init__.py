@@ -28,6 +28,11 @@ def plain_text(text: object, *, one_line: bool = False, limit: int = 2000) -> st
         # Nothing to remove or replace (isprintable is False for every category below and
         # for tab and newline): the common case, without a per-character walk (issue 11).
         return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+    spaced = raw.replace("\n", " ").replace("\t", " ")
+    if spaced.isprintable():
+        # Only tabs and newlines: kept, or spaces on one line (form guidance, long answers).
+        kept = spaced if one_line else raw
+        return kept if len(kept) <= limit else kept[: limit - 1] + "…"
     out: list[str] = []
     for ch in raw:
         if ch in _KEEP and not one_line:

@@ -319,6 +319,10 @@ class ItemWidget(QFrame):
     def show_problems(self, problems: Mapping[str, tuple[str, str]]) -> None:
         """Show this item's message from {path: (message, severity)}, or clear it."""
         shown = problems.get(self.path)
+        if (shown if shown and shown[0] else None) == self._problem:
+            # Unchanged (every page is re-shown on each section switch): no palette or
+            # accessible-description churn over every widget of the page (issue 11).
+            return
         self.set_problem(shown[0] if shown else None, shown[1] if shown else "error")
 
     def owns(self, widget: QWidget) -> bool:
