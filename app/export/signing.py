@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+import weakref
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -81,9 +82,10 @@ def sign_pdf(
         name=signer_name or None,
     )
     field_spec = fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=-1, box=SIGNATURE_BOX)
+    signer = _pyhanko_signer(identity)
     pdf_signer = signers.PdfSigner(
         meta,
-        signer=_pyhanko_signer(identity),
+        signer=signer,
         timestamper=timestamper,
         stamp_style=_stamp_style(
             trusted_time, location is not None, signer_name + reason + (location or "")
@@ -97,7 +99,11 @@ def sign_pdf(
     }
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        output = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+        output = pdf_signer.sign_pdf(
+            writer,
+            appearance_text_params=text_params,
+            bytes_reserved=None if trusted_time else signer.reserved_offline,
+        )
     except TimestampRequestError as exc:
         raise TimestampUnavailable(
             "The timestamp service could not be reached, so the PDF was not signed. Try "
@@ -111,22 +117,100 @@ def sign_pdf(
     return result
 
 
+_SIGNERS: weakref.WeakKeyDictionary[SigningIdentity, Any] = weakref.WeakKeyDictionary()
+"""pyHanko signers by identity, in memory only: an entry goes with its identity, which
+the profile's `SigningCertificate` keeps only while the session is unlocked."""
+
+
 def _pyhanko_signer(identity: SigningIdentity) -> Any:
-    """pyHanko's in-memory signer built from the cryptography key and certificates."""
+    """pyHanko's in-memory signer for `identity`, built once per loaded identity.
+
+    pyHanko's SimpleSigner parses (and OpenSSL re-validates) the DER private key for every
+    raw signature, twice per PDF (a dry run sizes the signature): about 0.1 s each for
+    RSA-3072. This signer signs with the key object the identity already holds.
+    """
+    signer = _SIGNERS.get(identity)
+    if signer is None:
+        signer = _new_signer(identity)
+        _SIGNERS[identity] = signer
+    return signer
+
+
+def _new_signer(identity: SigningIdentity) -> Any:
     from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
     from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+    key = identity.key
+
+    class _LoadedKeySigner(SimpleSigner):
+        """SimpleSigner without the per-signature key parsing (same mechanisms).
+
+        It also remembers the room its first offline signature needed, so later ones skip
+        pyHanko's sizing dry run (a whole second CMS signature): see `reserved_offline`.
+        """
+
+        reserved_offline: int | None = None
+        """pyHanko's own estimate for a B-B signature by this signer: the dry-run CMS in
+        hex plus its 50 % margin. It depends only on the certificates, key and
+        attributes, which are fixed per identity; a timestamp token is not (B-T)."""
+
+        async def async_sign(
+            self,
+            data_digest: bytes,
+            digest_algorithm: str,
+            dry_run: Any = False,
+            use_pades: Any = False,
+            timestamper: Any = None,
+            signed_attr_settings: Any = None,
+            is_pdf_sig: Any = True,
+            encap_content_info: Any = None,
+        ) -> Any:
+            result = await super().async_sign(
+                data_digest,
+                digest_algorithm,
+                dry_run=dry_run,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                signed_attr_settings=signed_attr_settings,
+                is_pdf_sig=is_pdf_sig,
+                encap_content_info=encap_content_info,
+            )
+            if dry_run and timestamper is None:
+                hex_len = len(result.dump()) * 2
+                self.reserved_offline = hex_len + 2 * (hex_len // 4)
+            return result
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                name = mechanism.signature_algo
+            except ValueError:
+                name = mechanism["algorithm"].native
+            if name == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+                return key.sign(data, padding.PKCS1v15(), hash_algo)
+            if name == "rsassa_pss" and isinstance(key, rsa.RSAPrivateKey):
+                pss, hash_algo = process_pss_params(mechanism["parameters"])
+                return key.sign(data, pss, hash_algo)
+            if name == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+                return key.sign(data, ec.ECDSA(hash_algo))
+            result: bytes = super().sign_raw(data, digest_algorithm)
+            return result
 
     def to_asn1(cert: Any) -> Any:
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
-    key_der = identity.key.private_bytes(
+    key_der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return SimpleSigner(
+    return _LoadedKeySigner(
         signing_cert=to_asn1(identity.cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
@@ -147,7 +231,6 @@ def _wrap(value: str) -> str:
 def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
     """The visible stamp: signer, date and reason, in the embedded DejaVu font."""
     from pyhanko.pdf_utils.font.api import FontEngineFactory
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
@@ -160,9 +243,9 @@ def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
         def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
             if obj_stream is None and writer.stream_xrefs:
                 obj_stream = writer.prepare_object_stream()
-            return GlyphAccumulator(
+            return _presubset_accumulator()(
+                font_bytes,
                 writer=writer,
-                font_handle=BytesIO(font_bytes),
                 font_size=STAMP_FONT_SIZE,
                 obj_stream=obj_stream,
             )
@@ -186,6 +269,37 @@ def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
         border_width=1,
         background=None,
     )
+
+
+@functools.cache
+def _presubset_accumulator() -> Any:
+    """pyHanko's GlyphAccumulator for a font that `_stamp_font_bytes` already cut down.
+
+    pyHanko subsets the font again for every signature and re-saves it with fontTools
+    (about 20 ms of a 30 ms signature). The font is already cut to the stamp's
+    characters, so its bytes are embedded as they are: the glyph ids stay the font's own,
+    as pyHanko's subset (retain_gids) keeps them, and the stamp draws the same.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+
+    class _PresubsetAccumulator(GlyphAccumulator):
+        def __init__(self, font_bytes: bytes, **kwargs: Any) -> None:
+            super().__init__(font_handle=BytesIO(font_bytes), **kwargs)
+            cidfont = self.cidfont_obj
+
+            def set_font_file(writer: Any) -> Any:
+                stream = generic.StreamObject(stream_data=font_bytes)
+                stream.compress()  # type: ignore[no-untyped-call]
+                ref = writer.add_object(stream)
+                cidfont._font_descriptor[generic.pdf_name("/FontFile2")] = ref
+                return ref
+
+            if cidfont["/Subtype"] == "/CIDFontType2":  # TrueType outlines, as DejaVu's
+                cidfont.set_font_file = set_font_file  # type: ignore[method-assign]
+                self._subset_created = True  # nothing left to cut
+
+    return _PresubsetAccumulator
 
 
 @functools.lru_cache(maxsize=16)
