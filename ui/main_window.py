@@ -30,13 +30,9 @@ from app.profile import Session
 from app.service import Haven
 from ui import plain_text
 from ui.children import NewChildDialog
-from ui.chronology import ChronologyView
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
 from ui.lock import LockController, Position
-from ui.my_work import MyWorkView
-from ui.outbox_actions import OutboxSender
-from ui.received import ReceivedImporter
 from ui.reopen_banner import ReopenDraftBanner
 from ui.retention_notice import RetentionNotice
 from ui.shell.dialogs import ShellDialogs
@@ -55,8 +51,14 @@ from ui.widgets.focus_ring import install_focus_ring
 from ui.workers import wait_for_all
 
 if TYPE_CHECKING:
+    # The views other than the children list are imported when first shown, the dialogs
+    # (ui.shell.dialogs) when opened: the first window paints without them (issue 11).
     from app.exchange.relay import Exchange
+    from ui.chronology import ChronologyView
+    from ui.my_work import MyWorkView
+    from ui.outbox_actions import OutboxSender
     from ui.queue_view import QueueView
+    from ui.received import ReceivedImporter
 
 APP_TITLE = "Haven"
 
@@ -113,10 +115,9 @@ class MainWindow(LockCycle, ShellDialogs, QMainWindow):
         self._pending_exports: dict[str, str] = {}
         # The same for decisions started from "Send to my DSL": back to that dialog.
         self._pending_sends: dict[str, str] = {}
-        self.outbox_sender = OutboxSender()
-        self.importer = ReceivedImporter(self)
-        self.importer.store_changed.connect(self._store_changed)
-        self.importer.running_changed.connect(self._importing)
+        # Made when first used (ui.shell.dialogs): they import exports and the exchange.
+        self._outbox_sender: OutboxSender | None = None
+        self._importer: ReceivedImporter | None = None
 
         install_focus_ring()
         self.pages = QStackedWidget(self)
@@ -227,6 +228,8 @@ class MainWindow(LockCycle, ShellDialogs, QMainWindow):
         haven = self.haven
         if haven is None or self.workspace is None:
             return
+        from ui.chronology import ChronologyView
+
         self._close_form_view()
         try:
             view = ChronologyView(haven, subject_id, self.workspace.views)
@@ -250,6 +253,8 @@ class MainWindow(LockCycle, ShellDialogs, QMainWindow):
         haven = self.haven
         if haven is None or self.workspace is None:
             return
+        from ui.my_work import MyWorkView
+
         self._close_form_view()
         self._drop(self.my_work)
         self._drop(self.chronology)

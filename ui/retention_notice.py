@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QPalette
@@ -28,16 +29,21 @@ from PySide6.QtWidgets import (
 
 from app.errors import HavenError
 from app.forms.dates import format_date
-from app.retention import DueRecord, due_for_purge, load_policy
 from app.service import Haven
 from ui import plain_text
 from ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.retention import DueRecord
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def upcoming(haven: Haven) -> tuple[list[DueRecord], int]:
     """What falls due within the policy's notice period, and that period (worker side)."""
+    # Imported here, after the window has painted: app.retention is not needed to show it.
+    from app.retention import due_for_purge, load_policy
+
     policy = load_policy()
     return due_for_purge(haven, None, policy.notice_days, policy=policy), policy.notice_days
 

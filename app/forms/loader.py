@@ -8,20 +8,24 @@ author fixing one error at a time would take all day. Form files hold no persona
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from app.forms.building import FormBuilder, build_guidance
 from app.forms.checks import FormChecker
 from app.forms.definitions import FormDefinition, GuidanceBlock
 from app.forms.problems import DefinitionProblem, definition_error
 from app.forms.registry import FormRegistry
-from app.forms.schema_validation import schema_problems
+from app.forms.schema_validation import data_file, schema_problems
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["FormRegistry", "check_forms", "default_forms_dir", "load_registry"]
 
@@ -47,56 +51,131 @@ def _schema_file(forms_dir: Path) -> Path:
     return local if local.is_file() else default_forms_dir() / SCHEMA_NAME
 
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when installed: it reads the form files about six times faster."""
-
-
-class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+@lru_cache(maxsize=1)
+def _strict_loader() -> type[yaml.SafeLoader]:
     """YAML 1.2-like reading: ``no``/``yes``/``on`` stay text, dates stay text, and a key
-    written twice is an error instead of silently keeping the last one."""
+    written twice is an error instead of silently keeping the last one.
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is written twice", key_node.start_mark
-                )
-            seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
+    Made (and yaml imported) only when a form file has to be parsed: an unchanged file
+    comes from the parsed-documents file (`_Documents`), so most starts never need it.
+    libyaml's parser is used when installed: it reads the form files about six times
+    faster."""
+    import yaml
+
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _StrictLoader(base):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} is written twice", key_node.start_mark
+                    )
+                seen.add(key)
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return mapping
+
+    _StrictLoader.yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _StrictLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    return _StrictLoader
 
 
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+def _parse_yaml(text: str, label: str, problems: list[DefinitionProblem]) -> object:
+    import yaml
 
-
-def _read_yaml(path: Path, label: str, problems: list[DefinitionProblem]) -> object:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(DefinitionProblem(label, "", f"cannot be read: {exc.__class__.__name__}"))
-        return None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or "is not valid YAML"
         problems.append(DefinitionProblem(label, where, f"YAML error: {reason}"))
         return None
+
+
+_DOCUMENTS_FILE = "forms-parsed.json"
+# Part of every file's digest: change it whenever `_strict_loader` reads text differently.
+_READING = b"haven-forms-yaml-1\0"
+
+
+class _Documents:
+    """The parsed documents of the form files one load reads, remembered between starts.
+
+    Why: parsing the shipped YAML (and importing yaml to do it) was a fifth of the time
+    from start to the unlocked window (issue 11), to re-read files that had not changed.
+    A document is found by the SHA-256 of the file's exact text (and of `_READING`), so
+    any change to a file parses it again, and every check after parsing (schema, ids,
+    expressions) still runs on every load. Only documents that come back from JSON
+    unchanged are remembered (not e.g. a mapping with number keys, which the checks
+    report); files that fail to parse never are. Best effort: an unreadable or damaged
+    file just means parsing again.
+    """
+
+    def __init__(self) -> None:
+        self.path = data_file(_DOCUMENTS_FILE)
+        self.known: dict[str, object] = {}
+        self.used: dict[str, object] = {}
+        self.parsed = False
+        try:
+            body = json.loads(self.path.read_text("utf-8")) if self.path is not None else {}
+        except (OSError, ValueError):
+            body = {}
+        if isinstance(body, dict):
+            self.known = body
+
+    def read(
+        self, path: Path, label: str, problems: list[DefinitionProblem]
+    ) -> tuple[object, str | None]:
+        """(document or None, digest of the file's text)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(
+                DefinitionProblem(label, "", f"cannot be read: {exc.__class__.__name__}")
+            )
+            return None, None
+        digest = hashlib.sha256(_READING + text.encode("utf-8")).hexdigest()
+        if digest in self.known:
+            document = self.known[digest]
+            self.used[digest] = document
+            return document, digest
+        document = _parse_yaml(text, label, problems)
+        if document is not None and _survives_json(document):
+            self.used[digest] = document
+            self.parsed = True
+        return document, digest
+
+    def save(self) -> None:
+        """Keep what this load used (so files no longer there drop out)."""
+        if self.path is None or not (self.parsed or self.used.keys() != self.known.keys()):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_name(self.path.name + ".tmp")
+            temp.write_text(json.dumps(self.used, ensure_ascii=True), "utf-8")
+            temp.replace(self.path)
+        except (OSError, TypeError, ValueError):
+            return  # best effort: the next start parses again
+
+
+def _survives_json(document: object) -> bool:
+    try:
+        return bool(json.loads(json.dumps(document)) == document)
+    except (TypeError, ValueError):
+        return False
 
 
 def _non_text_keys(document: object, path: str = "") -> list[str]:
@@ -122,27 +201,30 @@ def _schema_checked(
     schema_file: Path,
     problems: list[DefinitionProblem],
     guidance: bool = False,
+    digest: str | None = None,
 ) -> bool:
     bad_keys = _non_text_keys(document)
     for where in bad_keys:
         problems.append(DefinitionProblem(label, where, "every key must be text"))
     if bad_keys:
         return False
-    found = schema_problems(document, schema_file, guidance=guidance)
+    found = schema_problems(document, schema_file, guidance=guidance, source_digest=digest)
     problems.extend(DefinitionProblem(label, path, message) for path, message in found)
     return not found
 
 
 def _load_guidance(
-    forms_dir: Path, schema_file: Path, problems: list[DefinitionProblem]
+    forms_dir: Path, schema_file: Path, documents: _Documents, problems: list[DefinitionProblem]
 ) -> dict[str, GuidanceBlock]:
     path = forms_dir / GUIDANCE_NAME
     if not path.is_file():
         return {}
-    document = _read_yaml(path, GUIDANCE_NAME, problems)
+    document, digest = documents.read(path, GUIDANCE_NAME, problems)
     if document is None:
-        document = {}
-    if not _schema_checked(document, GUIDANCE_NAME, schema_file, problems, guidance=True):
+        document, digest = {}, None
+    if not _schema_checked(
+        document, GUIDANCE_NAME, schema_file, problems, guidance=True, digest=digest
+    ):
         return {}
     assert isinstance(document, Mapping)
     return build_guidance(document)
@@ -184,17 +266,18 @@ def _load_form(
     label: str,
     schema_file: Path,
     guidance: Mapping[str, GuidanceBlock],
+    documents: _Documents,
     problems: list[DefinitionProblem],
 ) -> FormDefinition | None:
     """The built form (None when it does not even fit the schema); its problems are added
     to ``problems``, and the caller registers nothing while any problem remains."""
     before = len(problems)
-    document = _read_yaml(path, label, problems)
+    document, digest = documents.read(path, label, problems)
     if document is None:
         if len(problems) == before:
             problems.append(DefinitionProblem(label, "", "the file is empty"))
         return None
-    if not _schema_checked(document, label, schema_file, problems):
+    if not _schema_checked(document, label, schema_file, problems, digest=digest):
         return None
     assert isinstance(document, Mapping)
     builder = FormBuilder()
@@ -213,12 +296,14 @@ def _read_all(
         problems.append(DefinitionProblem(str(forms_dir), "", "the forms folder does not exist"))
         return [], {}, problems
     schema_file = _schema_file(forms_dir)
-    guidance = _load_guidance(forms_dir, schema_file, problems)
+    documents = _Documents()
+    guidance = _load_guidance(forms_dir, schema_file, documents, problems)
     forms: list[tuple[str, FormDefinition]] = []
     for path, label in _form_files(forms_dir, problems):
-        form = _load_form(path, label, schema_file, guidance, problems)
+        form = _load_form(path, label, schema_file, guidance, documents, problems)
         if form is not None:
             forms.append((label, form))
+    documents.save()
     known = {form.id for _, form in forms} | {
         path.parent.name for path, _ in _form_files(forms_dir, [])
     }

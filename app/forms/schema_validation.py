@@ -78,13 +78,19 @@ def _validators(schema_file: Path) -> tuple[Validator, Validator]:
 _PASSED_FILE = "forms-passed-schema.json"
 
 
-def _passed_path() -> Path | None:
+def data_file(name: str) -> Path | None:
+    """A file in Haven's data folder for what loading the forms remembers between starts
+    (None when there is no data folder: then nothing is remembered)."""
     try:
         from platformdirs import user_data_path
 
-        return user_data_path("Haven", appauthor=False, roaming=False) / _PASSED_FILE
+        return user_data_path("Haven", appauthor=False, roaming=False) / name
     except Exception:  # noqa: BLE001 - no data folder: just validate every time
         return None
+
+
+def _passed_path() -> Path | None:
+    return data_file(_PASSED_FILE)
 
 
 @lru_cache(maxsize=1)
@@ -119,25 +125,35 @@ def _remember_pass(digest: str) -> None:
         return  # best effort: the next start validates again
 
 
-def _digest(document: object, schema_file: Path, guidance: bool) -> str | None:
+def _digest(
+    document: object, schema_file: Path, guidance: bool, source_digest: str | None = None
+) -> str | None:
     import hashlib
 
     try:
-        text = json.dumps(document, sort_keys=True, ensure_ascii=True, default=repr)
         schema = schema_file.read_bytes()
+        if source_digest is None:
+            text = json.dumps(document, sort_keys=True, ensure_ascii=True, default=repr)
     except (OSError, TypeError, ValueError):
         return None
     h = hashlib.sha256(schema)
     h.update(b"\0guidance\0" if guidance else b"\0form\0")
-    h.update(text.encode("ascii"))
+    if source_digest is not None:
+        h.update(b"source\0" + source_digest.encode("ascii"))
+    else:
+        h.update(text.encode("ascii"))
     return h.hexdigest()
 
 
 def schema_problems(
-    document: object, schema_file: Path, guidance: bool = False
+    document: object, schema_file: Path, guidance: bool = False, source_digest: str | None = None
 ) -> list[tuple[str, str]]:
-    """Every (path, message) by which a form (or guidance) document breaks the schema."""
-    digest = _digest(document, schema_file, guidance)
+    """Every (path, message) by which a form (or guidance) document breaks the schema.
+
+    `source_digest` (the loader's digest of the file the document was read from, which
+    covers the way it is read) stands for the document in the remembered passes: hashing
+    the file is cheaper than writing the whole document out again to hash it."""
+    digest = _digest(document, schema_file, guidance, source_digest)
     if digest is not None and digest in _passed():
         return []
     found = _schema_problems(document, schema_file, guidance)

@@ -21,19 +21,20 @@ from app.service import Haven
 from ui.clipboard import ClipboardGuard
 from ui.errors import show_error
 from ui.lock import LockController, Position
-from ui.my_work import MyWorkView
-from ui.outbox_actions import OutboxSender
-from ui.received import ReceivedImporter, exchange_for
-from ui.send_to_dsl import SendToDslDialog
-from ui.settings_dialog import SettingsDialog
 from ui.shell.workspace import Workspace
 
 if TYPE_CHECKING:
-    # Dialogs are imported where they open, not at start-up (issue 11).
+    # Dialogs (and what only they use: exports, the exchange, certificates and ssl) are
+    # imported where they open, not at start-up (issue 11: they were a third of it).
     from app.exchange.relay import Exchange
     from ui.backup_dialog import BackupDialog
     from ui.export_dialog import ExportDialog
+    from ui.my_work import MyWorkView
+    from ui.outbox_actions import OutboxSender
+    from ui.received import ReceivedImporter
     from ui.report_dialog import ReportDialog
+    from ui.send_to_dsl import SendToDslDialog
+    from ui.settings_dialog import SettingsDialog
 
     _Window = QMainWindow
 else:
@@ -53,16 +54,38 @@ class ShellDialogs(_Window):
         workspace: Workspace | None
         my_work: MyWorkView | None
         import_action: QAction
-        outbox_sender: OutboxSender
-        importer: ReceivedImporter
         _exchange: Exchange | None
+        _outbox_sender: OutboxSender | None
+        _importer: ReceivedImporter | None
         _pending_exports: dict[str, str]
         _pending_sends: dict[str, str]
 
         def _refresh_views(self, *, queue_too: bool = True) -> None: ...
+        def _store_changed(self, *, queue_too: bool = True) -> None: ...
         def open_record(self, record_id: str, *, position: Position | None = None) -> None: ...
 
     # ---- exports, settings and the outbox ---------------------------------------------
+
+    @property
+    def outbox_sender(self) -> OutboxSender:
+        """My work's "Send now" (made when first used: it imports the export package)."""
+        if self._outbox_sender is None:
+            from ui.outbox_actions import OutboxSender
+
+            self._outbox_sender = OutboxSender()
+        return self._outbox_sender
+
+    @property
+    def importer(self) -> ReceivedImporter:
+        """File, Import received records (made when first used, like the exchange)."""
+        if self._importer is None:
+            from ui.received import ReceivedImporter
+
+            importer = ReceivedImporter(self)
+            importer.store_changed.connect(self._store_changed)
+            importer.running_changed.connect(self._importing)
+            self._importer = importer
+        return self._importer
 
     def export_record(self, record_id: str) -> ExportDialog | None:
         """Export a completed record (the sharing decision first); also for the form view."""
@@ -108,6 +131,8 @@ class ShellDialogs(_Window):
         if haven is None or self.workspace is None:
             return None
         try:
+            from ui.settings_dialog import SettingsDialog
+
             dialog = SettingsDialog(haven, parent or self.workspace, tab=tab)
         except Exception as exc:  # noqa: BLE001 - the one error edge
             show_error(self, exc)
@@ -176,6 +201,8 @@ class ShellDialogs(_Window):
         if haven is None:
             raise RuntimeError("no open profile")
         if self._exchange is None or self._exchange.haven is not haven:
+            from ui.received import exchange_for
+
             self._exchange = exchange_for(haven)
         return self._exchange
 
@@ -184,6 +211,8 @@ class ShellDialogs(_Window):
         if self.haven is None or self.workspace is None:
             return None
         try:
+            from ui.send_to_dsl import SendToDslDialog
+
             dialog = SendToDslDialog(
                 self.haven, record_id, self.workspace, exchange=self.exchange()
             )
