@@ -165,12 +165,12 @@ class ItemWidget(QFrame):
         self.setObjectName(f"item:{path}")
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        bar_width = max(3, self.fontMetrics().horizontalAdvance("0") // 2)
-        self.bar = QFrame(self)
-        self.bar.setFixedWidth(bar_width)
-        self.bar.setAutoFillBackground(True)
-        self.bar.setVisible(False)
-        outer.addWidget(self.bar)
+        self._outer = outer
+        # The error bar and message are made the first time a problem is shown (most
+        # questions never have one): hidden widgets under each of 150 questions are built
+        # and polished for nothing on every page (issue 11).
+        self.bar: QFrame | None = None
+        self._error_slot: int | None = None
         self.body = QVBoxLayout()
         self.body.setSpacing(max(2, self.fontMetrics().height() // 4))
         outer.addLayout(self.body, 1)
@@ -247,13 +247,26 @@ class ItemWidget(QFrame):
         self.body.addWidget(example)
 
     def _add_error_label(self) -> None:
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName(f"error:{self.path}")
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setWordWrap(True)
-        self.error_label.setFont(scaled_font(self.error_label, 1.0, bold=True))
-        self.error_label.setVisible(False)
-        self.body.addWidget(self.error_label)
+        """Keep the message's place (GOV.UK: above the input); made when first needed."""
+        self._error_slot = self.body.count()
+
+    def _make_error_widgets(self) -> tuple[QFrame, QLabel | None]:
+        if self.bar is None:
+            self.bar = QFrame(self)
+            self.bar.setFixedWidth(max(3, self.fontMetrics().horizontalAdvance("0") // 2))
+            self.bar.setAutoFillBackground(True)
+            self.bar.setVisible(False)
+            self._outer.insertWidget(0, self.bar)
+        if self.error_label is None and self._error_slot is not None:
+            label = QLabel(self)
+            label.setObjectName(f"error:{self.path}")
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setFont(scaled_font(label, 1.0, bold=True))
+            label.setVisible(False)
+            self.body.insertWidget(self._error_slot, label)
+            self.error_label = label
+        return self.bar, self.error_label
 
     def _name_input(self, widget: QWidget) -> None:
         widget.setAccessibleName(self.accessible_name())
@@ -333,15 +346,20 @@ class ItemWidget(QFrame):
     def set_problem(self, message: str | None, severity: str = "error") -> None:
         """Show (or clear, with None) the engine's message beside the item."""
         self._problem = (message, severity) if message else None
-        if self.error_label is not None:
+        bar: QFrame | None = self.bar
+        error_label: QLabel | None = self.error_label
+        if message:
+            bar, error_label = self._make_error_widgets()
+        if error_label is not None:
             if message:
                 word = "Error" if severity == "error" else "Warning"
-                self.error_label.setText(plain_text(message))
-                self.error_label.setAccessibleName(f"{word}: {plain_text(message)}")
-                _coloured(self.error_label, ERROR_COLOUR if severity == "error" else WARNING_COLOUR)
-            self.error_label.setVisible(bool(message))
-        _coloured(self.bar, ERROR_COLOUR if severity == "error" else WARNING_COLOUR)
-        self.bar.setVisible(bool(message))
+                error_label.setText(plain_text(message))
+                error_label.setAccessibleName(f"{word}: {plain_text(message)}")
+                _coloured(error_label, ERROR_COLOUR if severity == "error" else WARNING_COLOUR)
+            error_label.setVisible(bool(message))
+        if bar is not None:
+            _coloured(bar, ERROR_COLOUR if severity == "error" else WARNING_COLOUR)
+            bar.setVisible(bool(message))
         self._refresh_descriptions()
 
     def problem(self) -> tuple[str, str] | None:

@@ -89,6 +89,8 @@ class OptionRow(QFrame):
         text: str,
         hint: str | None = None,
         parent: QWidget | None = None,
+        *,
+        suggestable: bool = False,
     ) -> None:
         super().__init__(parent)
         self.button = button
@@ -117,12 +119,17 @@ class OptionRow(QFrame):
             muted(self.hint)
             self.hint.clicked.connect(self._activate)
             words.addWidget(self.hint)
-        self.suggestion = QLabel("Haven’s suggestion", self)
-        self.suggestion.setObjectName("suggestionMark")
-        self.suggestion.setTextFormat(Qt.TextFormat.PlainText)
-        self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
-        self.suggestion.setVisible(False)
-        words.addWidget(self.suggestion)
+        # The mark only where Haven can suggest (a choice with ``suggested_by``): a hidden
+        # label under every option of a 150-question form is built and polished for
+        # nothing on each page (issue 11).
+        self.suggestion: QLabel | None = None
+        if suggestable:
+            self.suggestion = QLabel("Haven’s suggestion", self)
+            self.suggestion.setObjectName("suggestionMark")
+            self.suggestion.setTextFormat(Qt.TextFormat.PlainText)
+            self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
+            self.suggestion.setVisible(False)
+            words.addWidget(self.suggestion)
         layout.addLayout(words, 1)
         button.installEventFilter(self)
 
@@ -224,7 +231,7 @@ class _OptionsWidget(ItemWidget):
         button.setAccessibleName(plain_text(words, one_line=True))
         self._option_hints[button] = hint
         button.setAccessibleDescription(self._option_description(hint))
-        row = OptionRow(button, words, hint, box)
+        row = OptionRow(button, words, hint, box, suggestable=self.item.suggested_by is not None)
         self._rows[button] = row
         self.box_layout.addWidget(row)
         return row
@@ -244,7 +251,9 @@ class _OptionsWidget(ItemWidget):
         super()._refresh_descriptions()
         for button, hint in self._option_hints.items():
             row = self._rows.get(button)
-            marked = row is not None and not row.suggestion.isHidden()
+            marked = (
+                row is not None and row.suggestion is not None and not row.suggestion.isHidden()
+            )
             button.setAccessibleDescription(self._option_description(hint, marked))
 
 
@@ -294,7 +303,7 @@ class ChoiceWidget(_OptionsWidget):
         self._suggested = value if value in self.buttons else None
         for key, button in self.buttons.items():
             row = self._rows.get(button)
-            if row is not None:
+            if row is not None and row.suggestion is not None:
                 row.suggestion.setVisible(key == self._suggested)
         self._refresh_descriptions()
 
