@@ -362,9 +362,78 @@ def check_forms(forms_dir: Path | None = None) -> list[DefinitionProblem]:
 
 def load_registry(forms_dir: Path | None = None) -> FormRegistry:
     """Load every form version and guidance block, or raise FormDefinitionError listing
-    every problem (file, path inside it, what is wrong)."""
+    every problem (file, path inside it, what is wrong).
+
+    When exactly these files (and this copy of the forms code) have loaded without a
+    problem before, the loading is deferred to the registry's first use
+    (`FormRegistry.deferred`): it cannot fail, and the first window needs no form."""
     directory = forms_dir or default_forms_dir()
+    stamp = _stamp(directory)
+    if stamp is not None and stamp in _loaded_stamps():
+        return FormRegistry.deferred(lambda: _load_now(directory), directory)
+    registry = _load_now(directory)
+    if stamp is not None:
+        _remember_loaded(stamp)
+    return registry
+
+
+def _load_now(directory: Path) -> FormRegistry:
     forms, guidance, problems = _read_all(directory)
     if problems:
         raise definition_error(problems)
     return FormRegistry(forms, guidance, directory)
+
+
+_LOADED_FILE = "forms-loaded.json"
+_LOADED_KEEP = 16
+
+
+def _stamp(forms_dir: Path) -> str | None:
+    """A digest of everything a load depends on: the text of every form, guidance and
+    schema file, and the size and time of every module of this package (a changed check
+    may refuse an unchanged form). None when any of it cannot be read, or when a file is
+    misnamed (then loading reports it, every time)."""
+    problems: list[DefinitionProblem] = []
+    try:
+        if not forms_dir.is_dir():
+            return None
+        files = _form_files(forms_dir, problems)
+        h = hashlib.sha256(_READING)
+        for module in sorted(Path(__file__).parent.glob("*.py")):
+            info = module.stat()
+            h.update(f"{module.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+        extra = [(_schema_file(forms_dir), SCHEMA_NAME)]
+        guidance = forms_dir / GUIDANCE_NAME
+        if guidance.is_file():
+            extra.append((guidance, GUIDANCE_NAME))
+        for path, label in [*extra, *files]:
+            h.update(label.encode("utf-8") + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
+    if problems:
+        return None
+    return h.hexdigest()
+
+
+def _loaded_stamps() -> list[str]:
+    path = data_file(_LOADED_FILE)
+    try:
+        body = json.loads(path.read_text("utf-8")) if path is not None else []
+    except (OSError, ValueError):
+        return []
+    return [str(stamp) for stamp in body] if isinstance(body, list) else []
+
+
+def _remember_loaded(stamp: str) -> None:
+    path = data_file(_LOADED_FILE)
+    if path is None:
+        return
+    stamps = [stamp, *(s for s in _loaded_stamps() if s != stamp)][:_LOADED_KEEP]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_text(json.dumps(stamps), "utf-8")
+        temp.replace(path)
+    except OSError:
+        return  # best effort: the next start loads at once again

@@ -7,7 +7,8 @@ hands out the latest only when asked to start something new.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from app.errors import FormDefinitionError
@@ -23,11 +24,45 @@ class FormRegistry:
         guidance: Mapping[str, GuidanceBlock],
         forms_dir: Path | None = None,
     ) -> None:
-        self._forms: dict[str, dict[int, FormDefinition]] = {}
+        by_id: dict[str, dict[int, FormDefinition]] = {}
         for form in forms:
-            self._forms.setdefault(form.id, {})[form.version] = form
-        self._guidance = dict(guidance)
+            by_id.setdefault(form.id, {})[form.version] = form
+        self._contents: tuple[dict[str, dict[int, FormDefinition]], dict[str, GuidanceBlock]]
+        self._contents = (by_id, dict(guidance))
+        self._load: Callable[[], FormRegistry] | None = None
+        self._lock = threading.Lock()
         self.forms_dir = forms_dir
+
+    @classmethod
+    def deferred(cls, load: Callable[[], FormRegistry], forms_dir: Path | None) -> FormRegistry:
+        """A registry that calls `load` when it is first asked for anything.
+
+        Why: building every form took a tenth of the time from start to the unlocked
+        window (issue 11), and the first window shows no form. app.forms.loader only
+        defers forms that have loaded without a problem before, unchanged, so the error
+        a broken form file gives still comes when the profile is unlocked."""
+        registry = cls((), {}, forms_dir)
+        registry._load = load
+        return registry
+
+    @property
+    def _forms(self) -> dict[str, dict[int, FormDefinition]]:
+        return self._loaded()[0]
+
+    @property
+    def _guidance(self) -> dict[str, GuidanceBlock]:
+        return self._loaded()[1]
+
+    def _loaded(
+        self,
+    ) -> tuple[dict[str, dict[int, FormDefinition]], dict[str, GuidanceBlock]]:
+        if self._load is not None:
+            with self._lock:  # the first use may be a worker's and the window's at once
+                load = self._load
+                if load is not None:
+                    self._contents = load()._contents
+                    self._load = None
+        return self._contents
 
     def get(self, form_id: str, version: int | None = None) -> FormDefinition:
         """A form version, or the latest version when ``version`` is None."""

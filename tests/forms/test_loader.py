@@ -459,3 +459,50 @@ def test_prefill_from_names_a_form_and_its_items(write_forms: WriteForms) -> Non
     )
     elsewhere = carried.replace("form: parent", "form: nowhere")
     assert "prefill_from[0].form: there is no form 'nowhere'" in _load_error(write_forms, elsewhere)
+
+
+# ---- remembered between starts (issue 11: start-up time) ----------------------------------
+
+
+def test_unchanged_forms_are_not_parsed_again_and_load_when_first_used(
+    write_forms: WriteForms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_forms({"demo/1.yaml": BASE, "guidance.yaml": GUIDANCE})
+    first = load_registry(root).get("demo")
+
+    def no_parsing(*_args: object) -> object:
+        raise AssertionError("an unchanged form file was parsed again")
+
+    reads: list[Path] = []
+    read_all = loader_module._read_all
+    monkeypatch.setattr(loader_module, "_parse_yaml", no_parsing)
+    monkeypatch.setattr(loader_module, "_read_all", lambda d: reads.append(d) or read_all(d))
+    registry = load_registry(root)
+    assert reads == []  # deferred: nothing built until the registry is used
+    again = registry.get("demo")
+    assert reads == [root]
+    assert again == first
+    assert registry.guidance("consent").title == "Consent"
+    assert registry.ids() == ["demo"]
+
+
+def test_a_form_changed_after_a_good_load_is_checked_at_once(write_forms: WriteForms) -> None:
+    root = write_forms({"demo/1.yaml": BASE, "guidance.yaml": GUIDANCE})
+    load_registry(root).get("demo")
+    write_forms({"demo/1.yaml": _variant("type: text", "type: texty")})
+    with pytest.raises(FormDefinitionError) as caught:
+        load_registry(root)  # not deferred: the error comes when the profile is unlocked
+    assert "demo/1.yaml" in str(caught.value)
+
+
+def test_damaged_remembered_files_are_ignored(
+    write_forms: WriteForms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_forms({"demo/1.yaml": BASE, "guidance.yaml": GUIDANCE})
+    load_registry(root).get("demo")
+    for name in ("forms-parsed.json", "forms-loaded.json"):
+        path = loader_module.data_file(name)
+        assert path is not None and path.is_file()
+        path.write_text("{not json", "utf-8")
+    registry = load_registry(root)
+    assert registry.get("demo").title == "Demo form"
