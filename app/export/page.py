@@ -74,6 +74,10 @@ def clean_text(text: str) -> str:
     text in viewers.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if all(line.isprintable() for line in text.split("\n")):
+        # Printable text has no Cc, Zl or Zp characters: nothing to drop, and no walk
+        # over every character (a long record prints thousands of answers).
+        return text
     return "".join(
         ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Zl", "Zp")
     )

@@ -302,8 +302,29 @@ def _presubset_accumulator() -> Any:
     return _PresubsetAccumulator
 
 
+STAMP_FONT_FILE = "DejaVuSans-Stamp.ttf"
+"""`build_stamp_font()` for plain ASCII, shipped beside DejaVu Sans: cutting the whole font
+down takes about half a second, most of the first signature in a fresh process.
+Regenerate it with `python -c "from app.export.signing import write_stamp_font;
+write_stamp_font()"` when DejaVu Sans or fontTools changes."""
+
+
 @functools.lru_cache(maxsize=16)
 def _stamp_font_bytes(text: str) -> bytes:
+    """The stamp's font for the characters beyond ASCII in `text` (see build_stamp_font)."""
+    if not text:
+        shipped = font_path().parent / STAMP_FONT_FILE
+        if shipped.is_file():
+            return shipped.read_bytes()
+    return build_stamp_font(text)
+
+
+def write_stamp_font() -> None:
+    """Write the shipped ASCII stamp font (a maintainer's step, not run by the app)."""
+    (font_path().parent / STAMP_FONT_FILE).write_bytes(build_stamp_font())
+
+
+def build_stamp_font(text: str = "") -> bytes:
     """DejaVu Sans cut down to the stamp's characters and rescaled to 1000 units per em.
 
     pyHanko 0.38 writes glyph widths in the font's own units, but PDF glyph space is
