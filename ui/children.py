@@ -34,7 +34,6 @@ from ui import plain_text
 from ui.children_model import SUBJECT_ROLE, ChildrenModel
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
-from ui.widgets.date_input import DateInput
 from ui.workers import Task, run_task
 
 SEARCH_DEBOUNCE_MS = 250
@@ -308,6 +307,8 @@ class NewChildDialog(QDialog):
         self.known_as.setAccessibleName("Also known as")
         self.known_as.setAccessibleDescription("Nicknames or other names, if any. Optional.")
         form.addRow("Also &known as", self.known_as)
+
+        from ui.widgets.date_input import DateInput  # only this dialog asks for a date
 
         self.dob = DateInput("Date of birth", self, must_be_past=True, today=today)
         self.dob.setObjectName("childDob")

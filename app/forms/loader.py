@@ -17,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.forms.building import FormBuilder, build_guidance
-from app.forms.checks import FormChecker
 from app.forms.definitions import FormDefinition, GuidanceBlock
 from app.forms.problems import DefinitionProblem, definition_error
 from app.forms.registry import FormRegistry
@@ -227,6 +225,8 @@ def _load_guidance(
     ):
         return {}
     assert isinstance(document, Mapping)
+    from app.forms.building import build_guidance
+
     return build_guidance(document)
 
 
@@ -280,6 +280,11 @@ def _load_form(
     if not _schema_checked(document, label, schema_file, problems, digest=digest):
         return None
     assert isinstance(document, Mapping)
+    # Building and checking are imported with the first load, which a start whose forms
+    # have loaded before leaves until they are first used (load_registry).
+    from app.forms.building import FormBuilder
+    from app.forms.checks import FormChecker
+
     builder = FormBuilder()
     form = builder.form(document, guidance)
     checker = FormChecker(form, path.parent.name, int(path.stem), guidance.keys())
