@@ -90,21 +90,24 @@ def interleaved(
 
 
 def _raw(profile: generator.Profile) -> Any:
-    """The floor's connection: same file, key and pragmas as app.store.connection."""
+    """The floor's connection: same file, key, pragmas and connection set-up as
+    app.store.connection.open_database.
+
+    The same set-up includes the larger SQLite lookaside pool (`widen_lookaside`) and
+    running the key and pragmas without keeping them prepared: both change how many of
+    a query's allocations become mlock/munlock system calls under
+    cipher_memory_security, so a floor without them would not be running the same
+    SQLite configuration.
+    """
     import sqlcipher3
 
+    from app.store.connection import OPEN_PRAGMAS, widen_lookaside
+
     conn = sqlcipher3.connect(str(profile.db), isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA key = \"x'{profile.key.hex()}'\"")
-    for pragma in (
-        "cipher_memory_security = ON",
-        "journal_mode = WAL",
-        "synchronous = FULL",
-        "secure_delete = ON",
-        "foreign_keys = ON",
-        "temp_store = MEMORY",
-        "busy_timeout = 5000",
-    ):
-        conn.execute(f"PRAGMA {pragma}")
+    widen_lookaside(conn)
+    conn.executescript(f"PRAGMA key = \"x'{profile.key.hex()}'\";")
+    for pragma in ("cipher_memory_security = ON", *OPEN_PRAGMAS):
+        conn.executescript(f"PRAGMA {pragma};")
     return conn
 
 
@@ -559,11 +562,14 @@ def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
 
 def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
     """The user-visible controls under `root`, in order, as plain descriptions: what a
-    floor must build to show the same screen (containers and frames, hidden widgets,
-    scroll bars and focus frames are Haven's own structure and are not counted)."""
+    floor must build to show the same screen. A question's options stay inside their
+    group box (the named group a screen reader announces, as plain Qt would do it); other
+    containers and frames, hidden widgets, scroll bars and focus frames are Haven's own
+    structure and are not counted."""
     from PySide6.QtWidgets import (
         QAbstractButton,
         QComboBox,
+        QGroupBox,
         QLabel,
         QLineEdit,
         QListView,
@@ -571,9 +577,7 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
         QWidget,
     )
 
-    out: list[tuple[Any, ...]] = []
-
-    def visit(widget: Any) -> None:
+    def visit(widget: Any, out: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         for child in widget.children():
             if not isinstance(child, QWidget) or not child.isVisibleTo(root):
                 continue
@@ -600,11 +604,13 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
                     "QPushButton",
                 )
                 out.append(("button", base, child.text(), child.isChecked()))
+            elif isinstance(child, QGroupBox):
+                out.append(("group", child.accessibleName(), visit(child, [])))
             else:
-                visit(child)
+                visit(child, out)
+        return out
 
-    visit(root)
-    return out
+    return visit(root, [])
 
 
 def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
@@ -614,8 +620,10 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
     section page shows, with the same texts, taken from one Haven view before timing."""
     from PySide6.QtWidgets import (
         QApplication,
+        QBoxLayout,
         QCheckBox,
         QComboBox,
+        QGroupBox,
         QHBoxLayout,
         QLabel,
         QLineEdit,
@@ -670,9 +678,7 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
     sample.deleteLater()
     app.processEvents()
 
-    def build(controls: list[tuple[Any, ...]], parent: QWidget) -> QWidget:
-        box = QWidget(parent)
-        layout = QVBoxLayout(box)
+    def fill(controls: list[tuple[Any, ...]], box: QWidget, layout: QBoxLayout) -> None:
         for control in controls:
             kind = control[0]
             widget: QWidget
@@ -692,6 +698,12 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
             elif kind == "list":
                 widget = QListWidget(box)
                 widget.addItems(control[1])
+            elif kind == "group":
+                group = QGroupBox(box)
+                group.setFlat(True)
+                group.setAccessibleName(control[1])
+                fill(control[2], group, QVBoxLayout(group))
+                widget = group
             else:
                 button_kind = {
                     "QCheckBox": QCheckBox,
@@ -705,6 +717,11 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
                     button.setChecked(True)
                 widget = button
             layout.addWidget(widget)
+
+    def build(controls: list[tuple[Any, ...]], parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        layout = QVBoxLayout(box)
+        fill(controls, box, layout)
         layout.addStretch(1)
         return box
 

@@ -238,6 +238,10 @@ class FormChrome(QWidget):
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The size it will have in the stack: setWidget lays the page out for the
+        # viewport's width, and a default-sized area would wrap every label for a narrow
+        # column first, only to lay it all out again when shown (issue 11).
+        area.resize(self.stack.size())
         area.setWidget(page)
         return area
 

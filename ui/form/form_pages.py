@@ -92,13 +92,16 @@ class FormPages(FormChrome):
             widget.structure_changed.connect(self._structure_changed)
             widget.set_read_only(self.read_only)
         page.summary.problem_activated.connect(self.focus_problem)
-        scroll = self._scroll_for(page)
+        # Questions shown or hidden, messages and suggestions in place before the page
+        # goes into its scroll area, which lays it out: laid out once, not again for
+        # every question hidden afterwards (issue 11).
         self._pages[index] = page
-        self._scrolls[index] = scroll
-        self.stack.addWidget(scroll)
         self._apply_visibility(page)
         self._show_displayed_on(page)
         self._show_suggested_on(page)
+        scroll = self._scroll_for(page)
+        self._scrolls[index] = scroll
+        self.stack.addWidget(scroll)
         return page
 
     def current_page(self) -> SectionPage | None:
