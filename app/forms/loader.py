@@ -404,7 +404,12 @@ def _stamp(forms_dir: Path) -> str | None:
             return None
         files = _form_files(forms_dir, problems)
         h = hashlib.sha256(_READING)
-        for module in sorted(Path(__file__).parent.glob("*.py")):
+        code = sorted(Path(__file__).parent.glob("*.py"))
+        if getattr(sys, "frozen", False):
+            code.append(Path(sys.executable))  # a bundle: its modules are inside it
+        if not code:
+            return None  # no way to tell this copy of the code from the last
+        for module in code:
             info = module.stat()
             h.update(f"{module.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
         extra = [(_schema_file(forms_dir), SCHEMA_NAME)]
