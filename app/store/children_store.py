@@ -13,6 +13,7 @@ from app.store.rows import (
     _SUBJECT_COLUMNS,
     _now,
     _subject,
+    subjects_from_rows,
     unique_ref,
 )
 from app.store.search_store import SearchStore
@@ -92,7 +93,7 @@ class ChildrenStore(SearchStore):
             f"SELECT {_SUBJECT_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE, id"
             f" LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        return [_subject(r) for r in rows]
+        return subjects_from_rows(rows)
 
     def count_subjects(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM subjects")[0][0])
@@ -101,4 +102,4 @@ class ChildrenStore(SearchStore):
         rows = self.db.execute(
             f"SELECT {_SUBJECT_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE"
         )
-        return [_subject(r) for r in rows]
+        return subjects_from_rows(rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,36 @@ def _record(row: Sequence[Any]) -> Record:
 
 def _subject(row: Sequence[Any]) -> Subject:
     return Subject(*row)
+
+
+def subjects_from_rows(rows: Iterable[Sequence[Any]]) -> list[Subject]:
+    """`[Subject(*row) for row in rows]` at about half the cost, for the children list.
+
+    A frozen dataclass's generated __init__ sets each of Subject's nine fields through
+    object.__setattr__; for a page of 50 children that was most of the time Haven spent
+    beyond the query itself (issue 11). Filling the new instance's __dict__ by unpacking
+    the row gives an equal, equally frozen value (same fields, __eq__, __hash__, repr).
+    The targets follow _SUBJECT_COLUMNS; tests compare the result with Subject(*row).
+    """
+    out: list[Subject] = []
+    append = out.append
+    new = object.__new__
+    for row in rows:
+        subject = new(Subject)
+        d = subject.__dict__
+        (
+            d["id"],
+            d["ref"],
+            d["name"],
+            d["known_as"],
+            d["dob"],
+            d["gender"],
+            d["local_authority"],
+            d["created_at"],
+            d["updated_at"],
+        ) = row
+        append(subject)
+    return out
 
 
 def _episode(row: Sequence[Any]) -> MissingEpisode:
