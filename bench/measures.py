@@ -433,15 +433,33 @@ def smime(size: int, repeats: int) -> Result:
 
 def _floor_pdf(doc: Any) -> bytes:
     """The same document laid out with reportlab's platypus directly: a heading per
-    section, a label/answer table, the marking on every page."""
+    section, a label/answer table, the marking on every page.
+
+    Like Haven's it embeds DejaVu Sans (SPEC 4 allows embedded fonts only, so the base-14
+    Helvetica platypus defaults to is not the same work: no metrics to parse, no font to
+    subset and embed) and draws the tables' cell borders, registered under its own names
+    so it shares no font object with Haven."""
     from io import BytesIO
     from xml.sax.saxutils import escape
 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 
+    fonts = ROOT / "resources" / "fonts"
+    if "FloorSans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("FloorSans", str(fonts / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("FloorSans-Bold", str(fonts / "DejaVuSans-Bold.ttf")))
     styles = getSampleStyleSheet()
+    styles["BodyText"].fontName = "FloorSans"
+    styles["Title"].fontName = styles["Heading2"].fontName = "FloorSans-Bold"
+    grid = [
+        ("FONTNAME", (0, 0), (-1, -1), "FloorSans"),
+        ("GRID", (0, 0), (-1, -1), 0.4, "#9a9a9a"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
     out = BytesIO()
     story: list[Any] = [Paragraph(escape(doc.title), styles["Title"])]
 
@@ -463,13 +481,16 @@ def _floor_pdf(doc: Any) -> bytes:
         story.append(Paragraph(escape(section.title), styles["Heading2"]))
         body = rows(section.answers)
         if body:
-            story.append(Table(body, colWidths=[170, 320]))
+            story.append(Table(body, colWidths=[170, 320], style=grid))
 
     def marking(canvas: Any, _doc: Any) -> None:
+        canvas.setFont("FloorSans-Bold", 11)
         canvas.drawCentredString(A4[0] / 2, A4[1] - 20, doc.marking)
         canvas.drawCentredString(A4[0] / 2, 15, doc.marking)
 
-    SimpleDocTemplate(out, pagesize=A4).build(story, onFirstPage=marking, onLaterPages=marking)
+    SimpleDocTemplate(out, pagesize=A4, initialFontName="FloorSans").build(
+        story, onFirstPage=marking, onLaterPages=marking
+    )
     return out.getvalue()
 
 
@@ -563,9 +584,10 @@ def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
 def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
     """The user-visible controls under `root`, in order, as plain descriptions: what a
     floor must build to show the same screen. A question's options stay inside their
-    group box (the named group a screen reader announces, as plain Qt would do it); other
-    containers and frames, hidden widgets, scroll bars and focus frames are Haven's own
-    structure and are not counted."""
+    group box (the named group a screen reader announces, as plain Qt would do it) and a
+    scrolled panel's controls in their scroll area (its scroll bar shows); other
+    containers and frames, hidden widgets and focus frames are Haven's own structure and
+    are not counted."""
     from PySide6.QtWidgets import (
         QAbstractButton,
         QComboBox,
@@ -574,6 +596,7 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
         QLineEdit,
         QListView,
         QPlainTextEdit,
+        QScrollArea,
         QWidget,
     )
 
@@ -593,7 +616,7 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
             elif isinstance(child, QListView):
                 model = child.model()
                 rows = [str(model.index(r, 0).data()) for r in range(model.rowCount())]
-                out.append(("list", rows))
+                out.append(("list", rows, child.wordWrap()))
             elif isinstance(child, QAbstractButton):
                 base = next(
                     (
@@ -606,6 +629,8 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
                 out.append(("button", base, child.text(), child.isChecked()))
             elif isinstance(child, QGroupBox):
                 out.append(("group", child.accessibleName(), visit(child, [])))
+            elif isinstance(child, QScrollArea) and child.widget() is not None:
+                out.append(("scroll", visit(child.widget(), [])))
             else:
                 visit(child, out)
         return out
@@ -696,8 +721,15 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
                 combo.setCurrentIndex(control[2])
                 widget = combo
             elif kind == "list":
-                widget = QListWidget(box)
-                widget.addItems(control[1])
+                listing = QListWidget(box)
+                listing.setWordWrap(control[2])
+                listing.addItems(control[1])
+                widget = listing
+            elif kind == "scroll":
+                area = QScrollArea(box)
+                area.setWidgetResizable(True)
+                area.setWidget(build(control[1], area))
+                widget = area
             elif kind == "group":
                 group = QGroupBox(box)
                 group.setFlat(True)

@@ -8,10 +8,11 @@ comes from the form files (no personal data) and is still shown as plain text.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.forms.definitions import GuidanceBlock
 from ui import plain_text
+from ui.form.wrap_label import WrapLabel
 
 
 class GuidancePanel(QWidget):
@@ -45,7 +46,7 @@ class GuidancePanel(QWidget):
         text = plain_text(block.text).strip()
         if block.source:
             text += f"\n\nSource: {plain_text(block.source, one_line=True)}"
-        self.text = QLabel(text, self.body)
+        self.text = WrapLabel(text, self.body)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from app.forms.definitions import GuidanceBlock, Item
 from ui import plain_text
 from ui.form.guidance_panel import GuidancePanel
+from ui.form.wrap_label import WrapLabel
 from ui.theme import scaled_font
 
 ERROR_COLOUR = QColor("#a00000")
@@ -207,7 +208,7 @@ class ItemWidget(QFrame):
         self, *, with_label: bool = True, with_hint: bool = True, example: str | None = None
     ) -> None:
         if with_label:
-            self.label = QLabel(self.label_text(), self)
+            self.label = WrapLabel(self.label_text(), self)
             self.label.setObjectName(f"label:{self.path}")
             self.label.setTextFormat(Qt.TextFormat.PlainText)
             self.label.setWordWrap(True)
@@ -223,7 +224,7 @@ class ItemWidget(QFrame):
     def _add_hint(self) -> None:
         if not self.item.help:
             return
-        self.hint = QLabel(plain_text(self.item.help.strip()), self)
+        self.hint = WrapLabel(plain_text(self.item.help.strip()), self)
         self.hint.setObjectName(f"hint:{self.path}")
         self.hint.setTextFormat(Qt.TextFormat.PlainText)
         self.hint.setWordWrap(True)
@@ -258,7 +259,7 @@ class ItemWidget(QFrame):
             self.bar.setVisible(False)
             self._outer.insertWidget(0, self.bar)
         if self.error_label is None and self._error_slot is not None:
-            label = QLabel(self)
+            label = WrapLabel("", self)
             label.setObjectName(f"error:{self.path}")
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from app.forms.definitions import YES_NO_LABELS, Item
 from ui import plain_text
 from ui.form.item_widgets import ItemContext, ItemWidget, muted
+from ui.form.wrap_label import WrapLabel
 from ui.theme import scaled_font
 from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY
 
@@ -64,7 +65,7 @@ class WheelGuard(QObject):
         return False
 
 
-class ClickableLabel(QLabel):
+class ClickableLabel(WrapLabel):
     """A word-wrapping label that acts on its button when clicked."""
 
     clicked = Signal()

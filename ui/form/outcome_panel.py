@@ -16,12 +16,13 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from app.forms.engine import Outcome
 from ui import plain_text
 from ui.form import alert, announce, discard, give_alert_role
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
+from ui.form.wrap_label import WrapLabel
 from ui.theme import heading, scaled_font
 
 KIND_COLOURS = {
@@ -68,7 +69,7 @@ class OutcomeCard(QFrame):
         layout.addWidget(bar)
         words = QVBoxLayout()
         title = outcome_title(outcome)
-        self.title = QLabel(title, self)
+        self.title = WrapLabel(title, self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
         factor = 1.2 if outcome.kind == "alert" else 1.0
@@ -79,7 +80,7 @@ class OutcomeCard(QFrame):
             self.title.setPalette(title_palette)
         words.addWidget(self.title)
         reason = plain_text(" ".join(outcome.reason.split()))
-        self.reason = QLabel(reason, self)
+        self.reason = WrapLabel(reason, self)
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -120,7 +121,7 @@ class OutcomePanel(QFrame):
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = heading("What Haven suggests", self, level=2)
         layout.addWidget(self.heading)
-        self.note = QLabel(
+        self.note = WrapLabel(
             "Haven works this out from your answers so far. It suggests; it never decides: "
             "your professional judgement and the child's voice come first.",
             self,
@@ -130,7 +131,7 @@ class OutcomePanel(QFrame):
         layout.addWidget(self.note)
         self.cards_layout = QVBoxLayout()
         layout.addLayout(self.cards_layout)
-        self.nothing = QLabel("Nothing is suggested from the answers so far.", self)
+        self.nothing = WrapLabel("Nothing is suggested from the answers so far.", self)
         self.nothing.setObjectName("noOutcomes")
         self.nothing.setTextFormat(Qt.TextFormat.PlainText)
         self.nothing.setWordWrap(True)

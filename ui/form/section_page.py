@@ -20,6 +20,7 @@ from ui.form.error_summary import ErrorSummary
 from ui.form.guidance_panel import GuidancePanel
 from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
 from ui.form.widget_factory import create_item_widget
+from ui.form.wrap_label import WrapLabel
 from ui.theme import heading
 
 
@@ -94,13 +95,13 @@ class SectionPage(QWidget):
         layout.addWidget(self.summary)
         if index == 0 and form.description:
             # FORMAT.md: the form's description is "shown on the form's first page".
-            intro = QLabel(plain_text(" ".join(form.description.split())), self)
+            intro = WrapLabel(plain_text(" ".join(form.description.split())), self)
             intro.setObjectName("formDescription")
             intro.setTextFormat(Qt.TextFormat.PlainText)
             intro.setWordWrap(True)
             layout.addWidget(intro)
         if section.help:
-            help_label = QLabel(plain_text(" ".join(section.help.split())), self)
+            help_label = WrapLabel(plain_text(" ".join(section.help.split())), self)
             help_label.setTextFormat(Qt.TextFormat.PlainText)
             help_label.setWordWrap(True)
             layout.addWidget(help_label)
