@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from app.domain import Subject
 from app.service import Haven
@@ -21,9 +22,19 @@ PAGE_SIZE = 100
 
 Index = QModelIndex | QPersistentModelIndex
 
+_ITEM_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+)
 
-class ChildrenModel(QAbstractListModel):
-    """Children in list order, `PAGE_SIZE` at a time; or a fixed list of search results."""
+
+class ChildrenModel(QStandardItemModel):
+    """Children in list order, `PAGE_SIZE` at a time; or a fixed list of search results.
+
+    A QStandardItemModel holding each loaded child's line, rather than a Python `data()`:
+    a word-wrapped list asks every row for eight roles two or three times before its first
+    paint, and each of those ~2,000 calls crossing into Python cost more than the rest of
+    the list (issue 11, start-up). Only the paging (canFetchMore/fetchMore) is Python.
+    """
 
     def __init__(self, haven: Haven, line: Any, parent: Any = None) -> None:
         super().__init__(parent)
@@ -37,19 +48,32 @@ class ChildrenModel(QAbstractListModel):
 
     def load_first_page(self) -> None:
         """All children, from the top: the first page now, the rest on demand."""
-        self.beginResetModel()
-        self._paged = True
-        self._total = self._haven.children_count()
-        self._subjects = self._haven.children_page(0, PAGE_SIZE)
-        self.endResetModel()
+        total = self._haven.children_count()
+        subjects = self._haven.children_page(0, PAGE_SIZE)
+        self._replace(subjects, total, paged=True)
 
     def show_only(self, subjects: list[Subject]) -> None:
         """Search results: exactly these children, no paging."""
-        self.beginResetModel()
-        self._paged = False
-        self._subjects = list(subjects)
-        self._total = len(self._subjects)
-        self.endResetModel()
+        self._replace(list(subjects), len(subjects), paged=False)
+
+    def _replace(self, subjects: list[Subject], total: int, *, paged: bool) -> None:
+        # Nothing to fetch while the views hear of the reset, and the new rows' children
+        # are known before they hear of the insertion (they may ask canFetchMore then).
+        self._subjects, self._total = [], 0
+        self.clear()  # a reset for the views
+        self._paged = paged
+        self._subjects = subjects
+        self._total = total
+        if subjects:  # then one insertion of the whole page
+            self.invisibleRootItem().appendRows([self._item(s) for s in subjects])
+
+    def _item(self, subject: Subject) -> QStandardItem:
+        text = self._line(subject)
+        item = QStandardItem(text)
+        item.setData(text, Qt.ItemDataRole.AccessibleTextRole)
+        item.setData(subject.id, SUBJECT_ROLE)
+        item.setFlags(_ITEM_FLAGS)
+        return item
 
     @property
     def total(self) -> int:
@@ -66,10 +90,8 @@ class ChildrenModel(QAbstractListModel):
         if not page:
             self._total = len(self._subjects)
             return
-        first = len(self._subjects)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._subjects.extend(page)
-        self.endInsertRows()
+        self.invisibleRootItem().appendRows([self._item(s) for s in page])
 
     def row_of(self, subject_id: str) -> int | None:
         """The row of a child, fetching further pages until it is found (or none are left)."""
@@ -84,18 +106,3 @@ class ChildrenModel(QAbstractListModel):
     def subject_ids(self) -> list[str]:
         """The children loaded so far, in list order."""
         return [s.id for s in self._subjects]
-
-    # ---- QAbstractListModel ---------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._subjects)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._subjects):
-            return None
-        subject = self._subjects[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._line(subject)
-        if role == SUBJECT_ROLE:
-            return subject.id
-        return None
