@@ -432,8 +432,9 @@ def smime(size: int, repeats: int) -> Result:
 
 
 def _floor_pdf(doc: Any) -> bytes:
-    """The same document laid out with reportlab's platypus directly: a heading per
-    section, a label/answer table, the marking on every page.
+    """The same document laid out with reportlab's platypus directly: the record's details,
+    a heading per section, a label/answer table, the outcomes and the sharing decision,
+    the marking on every page.
 
     Like Haven's it embeds DejaVu Sans (SPEC 4 allows embedded fonts only, so the base-14
     Helvetica platypus defaults to is not the same work: no metrics to parse, no font to
@@ -477,11 +478,37 @@ def _floor_pdf(doc: Any) -> bytes:
                 found.extend(rows(entry))
         return found
 
+    def pairs(items: list[tuple[str, str]]) -> list[list[Any]]:
+        return [
+            [Paragraph(escape(k), styles["BodyText"]), Paragraph(escape(v), styles["BodyText"])]
+            for k, v in items
+        ]
+
+    details = [
+        ("Record reference", doc.record_ref),
+        ("Form", f"{doc.form_id}, version {doc.form_version}"),
+        ("Child or young person", doc.child_name),
+        ("Completed by", doc.completed_by),
+        ("Completed", str(doc.completed_at)),
+        ("Protective marking", doc.marking),
+    ]
+    story.append(Table(pairs(details), colWidths=[150, 340], style=grid))
     for section in doc.sections:
         story.append(Paragraph(escape(section.title), styles["Heading2"]))
         body = rows(section.answers)
         if body:
             story.append(Table(body, colWidths=[170, 320], style=grid))
+    # The rest of what Haven prints: the outcomes with their reasons and the sharing decision.
+    if doc.outcomes:
+        story.append(Paragraph("Outcome", styles["Heading2"]))
+        outcomes = [
+            (o.label, f"{o.value_text} ({o.kind})" + (f" Reason: {o.reason}" if o.reason else ""))
+            for o in doc.outcomes
+        ]
+        story.append(Table(pairs(outcomes), colWidths=[170, 320], style=grid))
+    story.append(Paragraph("Information-sharing decision", styles["Heading2"]))
+    if doc.sharing_decision:
+        story.append(Table(rows(doc.sharing_decision), colWidths=[170, 320], style=grid))
 
     def marking(canvas: Any, _doc: Any) -> None:
         canvas.setFont("FloorSans-Bold", 11)
