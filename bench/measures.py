@@ -657,7 +657,9 @@ def _visible_controls(root: Any) -> list[tuple[Any, ...]]:
             elif isinstance(child, QGroupBox):
                 out.append(("group", child.accessibleName(), visit(child, [])))
             elif isinstance(child, QScrollArea) and child.widget() is not None:
-                out.append(("scroll", visit(child.widget(), [])))
+                fixed = child.minimumWidth() == child.maximumWidth()
+                width = child.width() if fixed else None
+                out.append(("scroll", visit(child.widget(), []), width))
             else:
                 visit(child, out)
         return out
@@ -756,6 +758,8 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
                 area = QScrollArea(box)
                 area.setWidgetResizable(True)
                 area.setWidget(build(control[1], area))
+                if control[2] is not None:  # a fixed-width column, as Haven's
+                    area.setFixedWidth(control[2])
                 widget = area
             elif kind == "group":
                 group = QGroupBox(box)
