@@ -163,6 +163,22 @@ class FormState:
                     yield from self._tagged_in(entry, tag)
 
     def tag_matches(self, tag: str, value: Value, match_value: bool) -> list[Item]:
+        """Tagged relevant items whose answer matches, once per state and question (the
+        outcome rules count the same tags several times)."""
+        key = ("tagged", tag, type(value).__name__, value, match_value)
+        try:
+            known = self._memo.get(key)
+        except TypeError:  # an unhashable value (a list): not remembered
+            return self._tag_matches(tag, value, match_value)
+        if known is not None:
+            return list(cast(tuple[Item, ...], known))
+        loops_before = self._loops
+        found = self._tag_matches(tag, value, match_value)
+        if self._loops == loops_before:
+            self._memo[key] = tuple(found)
+        return found
+
+    def _tag_matches(self, tag: str, value: Value, match_value: bool) -> list[Item]:
         found: list[Item] = []
         for item, answer in self.tagged(tag):
             if match_value:
@@ -311,6 +327,9 @@ class Scope:
 
 
 def _group_has_tag(item: Item, tag: str) -> bool:
+    # Most items are not groups: no generator for them (every tag count walks them all).
+    if not item.items:
+        return False
     return any(tag in sub.tags or _group_has_tag(sub, tag) for sub in item.items)
 
 
