@@ -134,3 +134,59 @@ def test_an_elliptic_curve_key_signs_repeatedly_from_memory(
     for data in signed:
         report = tools.pdfsig(pdf_file(data))
         assert "Signature is Valid." in report and "Total document signed" in report
+
+
+FRESH_PROCESS = """
+import sys
+from datetime import UTC, datetime
+from app.export.certificates import SigningIdentity, create_self_signed
+from app.export.document import PrintAnswer, PrintDocument, PrintSection
+from app.export.pdf import render_pdf
+from app.export.signing import TimestampUnavailable, sign_pdf
+from app.export.verify import verify_pdf
+
+doc = PrintDocument(
+    title="Screening", form_id="screening", form_version=1, record_ref="HVN-2026-000001",
+    record_id="r1", child_name="Test Child", completed_by="Test Worker",
+    completed_at=datetime(2026, 3, 1, tzinfo=UTC), marking="OFFICIAL-SENSITIVE",
+    sections=[PrintSection(title="About", answers=[PrintAnswer(label="Q", text="A")])],
+)
+key, cert = create_self_signed("Test School")
+identity = SigningIdentity(key=key, cert=cert)
+pdf = render_pdf(doc)
+signed = sign_pdf(pdf, identity, "Completed", "Test Worker")
+print("aiohttp after signing", "aiohttp" in sys.modules)
+report = verify_pdf(signed)
+print("verified", report.signed and report.intact and report.covers_whole_file)
+try:
+    sign_pdf(pdf, identity, "Completed", "Test Worker", timestamper_url="http://127.0.0.1:9/")
+except TimestampUnavailable:
+    print("timestamp service unreachable", "aiohttp" in sys.modules)
+sys.stdout.buffer.write(signed)
+"""
+
+
+def test_an_offline_signature_in_a_fresh_process_never_imports_aiohttp(
+    tmp_path: Path, tools: Any
+) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS],
+        capture_output=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    lines = done.stdout.split(b"\n", 3)
+
+    assert lines[:3] == [
+        b"aiohttp after signing False",
+        b"verified True",
+        b"timestamp service unreachable True",
+    ]
+    path = tmp_path / "fresh.pdf"
+    path.write_bytes(lines[3])
+    report = tools.pdfsig(path)
+    assert "Signature is Valid." in report and "ETSI.CAdES.detached" in report
