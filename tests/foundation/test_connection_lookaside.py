@@ -64,3 +64,34 @@ def test_the_store_connection_has_a_wider_pool_than_a_plain_one(tmp_path: Path) 
         db.close()
     # A plain connection runs out of its pool; the store's does not.
     assert plain < LOOKASIDE_SLOTS < high
+
+
+def test_the_opening_pragmas_are_in_force(tmp_path: Path) -> None:
+    """The key and pragmas run once without staying prepared; they still take effect."""
+    key = os.urandom(32)
+    open_database(tmp_path / "haven.db", key, create=True).close()
+    db = open_database(tmp_path / "haven.db", key)
+    try:
+        found = {
+            pragma: db.execute(f"PRAGMA {pragma}")[0][0]
+            for pragma in (
+                "journal_mode",
+                "synchronous",
+                "secure_delete",
+                "foreign_keys",
+                "temp_store",
+                "busy_timeout",
+                "cipher_memory_security",
+            )
+        }
+    finally:
+        db.close()
+    assert found == {
+        "journal_mode": "wal",
+        "synchronous": 2,  # FULL
+        "secure_delete": 1,
+        "foreign_keys": 1,
+        "temp_store": 2,  # MEMORY: temp files would not be encrypted
+        "busy_timeout": 5000,
+        "cipher_memory_security": "1",
+    }
