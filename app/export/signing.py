@@ -62,7 +62,7 @@ def sign_pdf(
     use pyHanko's dummy TSA) the signature carries a trusted time (PAdES B-T); otherwise it
     is B-B. Raises ExportError if the PDF cannot be signed; the input is never modified.
     """
-    _defer_aiohttp()
+    _defer_imports()
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
@@ -121,55 +121,69 @@ def sign_pdf(
     return result
 
 
-_AIOHTTP_USERS = {
-    # pyHanko's modules that import aiohttp at import time, and the names others take
-    # from them then. Signing offline (B-B) and validating without fetching use neither.
-    "pyhanko_certvalidator.fetchers.aiohttp_fetchers": ("AIOHttpFetcherBackend",),
-    "pyhanko.sign.timestamps.aiohttp_client": ("HTTPTimeStamper", "AIOHttpTimeStamper"),
-}
+_DEFERRED: tuple[tuple[tuple[str, ...], dict[str, tuple[str, ...]]], ...] = (
+    # pyHanko imports aiohttp whenever its signing API is imported, through its timestamp
+    # client and the certificate fetchers it names: about 0.15 s of the first signature
+    # in a fresh process, and an offline (B-B) signature makes no HTTP request.
+    (
+        ("aiohttp", "pyhanko.sign"),
+        {
+            "pyhanko_certvalidator.fetchers.aiohttp_fetchers": ("AIOHttpFetcherBackend",),
+            "pyhanko.sign.timestamps.aiohttp_client": ("HTTPTimeStamper", "AIOHttpTimeStamper"),
+        },
+    ),
+    # pyHanko's embedded-font engine imports fontTools' subsetter (about 0.1 s) to cut the
+    # font down, which the pre-cut stamp font skips (_presubset_accumulator).
+    (
+        ("pyhanko.pdf_utils.font.opentype",),
+        {"fontTools.subset": ("Options", "Subsetter")},
+    ),
+)
+"""Groups of modules put off until used: (already imported? then leave the group alone,
+{module: the names other modules take from it at import time})."""
 
 
-class _AiohttpStandIn(types.ModuleType):
-    """Takes the place of one of `_AIOHTTP_USERS` until something of it is used.
+class _StandIn(types.ModuleType):
+    """Takes the place of a `_DEFERRED` module until something of it is used.
 
-    pyHanko imports both whenever its signing API is imported, and with them aiohttp:
-    about 0.15 s of the first signature in a fresh process, and a B-B signature never
-    makes an HTTP request. A name taken from the stand-in is a class that makes the real
-    class's object, and any other name loads the real modules.
+    A name taken from the stand-in is a class that makes the real class's object; any
+    other name loads the real module (and the rest of its group, in order).
     """
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # the import system probing (__path__, __spec__ ...)
             raise AttributeError(name)
-        return getattr(_load_aiohttp_users()[self.__name__], name)
+        return getattr(_real_module(self.__name__), name)
 
 
-def _defer_aiohttp() -> None:
-    """Put the stand-ins in place, unless pyHanko or aiohttp is already imported."""
-    if any(name in sys.modules for name in ("aiohttp", "pyhanko.sign", *_AIOHTTP_USERS)):
-        return
-    for module_name, names in _AIOHTTP_USERS.items():
-        stand_in = _AiohttpStandIn(module_name)
-        for name in names:
-            setattr(stand_in, name, _deferred_class(module_name, name))
-        sys.modules[module_name] = stand_in
+def _defer_imports() -> None:
+    """Put the stand-ins in place for each group nothing has imported yet."""
+    for guards, modules in _DEFERRED:
+        if any(name in sys.modules for name in (*guards, *modules)):
+            continue
+        for module_name, names in modules.items():
+            stand_in = _StandIn(module_name)
+            for name in names:
+                setattr(stand_in, name, _deferred_class(module_name, name))
+            sys.modules[module_name] = stand_in
 
 
 def _deferred_class(module_name: str, name: str) -> type:
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        return getattr(_load_aiohttp_users()[module_name], name)(*args, **kwargs)
+        return getattr(_real_module(module_name), name)(*args, **kwargs)
 
     return type(name, (), {"__new__": __new__, "__module__": __name__})
 
 
-def _load_aiohttp_users() -> dict[str, types.ModuleType]:
-    """The real modules, imported now if they were stood in for."""
-    loaded: dict[str, types.ModuleType] = {}
-    for module_name in _AIOHTTP_USERS:  # the fetchers first: the timestamp client uses them
-        if isinstance(sys.modules.get(module_name), _AiohttpStandIn):
-            del sys.modules[module_name]
-        loaded[module_name] = importlib.import_module(module_name)
-    return loaded
+def _real_module(module_name: str) -> types.ModuleType:
+    """The real module, imported now with the rest of its group if it was stood in for."""
+    for _guards, modules in _DEFERRED:
+        if module_name in modules:
+            for name in modules:  # in order: pyHanko's timestamp client uses the fetchers
+                if isinstance(sys.modules.get(name), _StandIn):
+                    del sys.modules[name]
+                importlib.import_module(name)
+    return importlib.import_module(module_name)
 
 
 _SIGNERS: weakref.WeakKeyDictionary[SigningIdentity, Any] = weakref.WeakKeyDictionary()
