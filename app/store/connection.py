@@ -151,7 +151,8 @@ class EncryptedDatabase:
         with self._lock:
             if self._damaged:
                 raise StoreCorrupt()
-            self._conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+            # Run once, not kept prepared: the new key in hex must not stay in the cache.
+            _run_once(self._conn, f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
 
     def close(self) -> None:
         if self.integrity is not None:
