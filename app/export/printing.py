@@ -48,12 +48,16 @@ class RecordPdfs:
         self.certificate = certificate
 
     def print_document(self, record: Record) -> PrintDocument:
+        return self._print_document(record, self.sharing.decision_for(record.id))
+
+    def _print_document(self, record: Record, decision: Record | None) -> PrintDocument:
+        """`record` as printed, with its sharing decision (the caller has looked it up:
+        finding it reads the record's children, a scan of the records table)."""
         from app.export.document import PrintDocument, PrintOutcome, PrintSection
 
         form = self.haven.form_for(record)
         ctx = self.haven.context(record)
         subject = self.haven.repo.get_subject(record.subject_id)
-        decision = self.sharing.decision_for(record.id)
         decision_answers: list[PrintAnswer] | None = None
         if decision is not None:
             dform = self.haven.form_for(decision)
@@ -105,8 +109,7 @@ class RecordPdfs:
         record = self.haven.record(record_id)
         if record.is_draft:
             raise InvalidState("Only a completed record can be exported.")
-        self.sharing.require_permission(record)
-        doc = self.print_document(record)
+        doc = self._print_document(record, self.sharing.require_permission(record))
         data = render_pdf(doc, progress=scaled(progress, 0.0, 0.6))
         report = None
         if sign:
