@@ -28,6 +28,7 @@ from ui.reopen_banner import ReopenDraftBanner
 from ui.retention_notice import RetentionNotice
 from ui.shell.workspace import Workspace, position_parts
 from ui.unlock import UnlockScreen, Wait
+from ui.workers import run_task
 
 if TYPE_CHECKING:
     from app.exchange.relay import Exchange
@@ -171,6 +172,9 @@ class LockCycle(_Window):
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
         # After the window has painted: the count reads the whole store (issue 11).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self._update_queue_count)
+        # Forms that loaded before, unchanged, are built on first use (app.forms.loader):
+        # built now, off the UI thread, so the first chronology or record does not wait.
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._build_forms(haven))
         self.unlocked.emit()
 
     def _reopen_draft(self, record_id: str, place: object) -> None:
@@ -271,6 +275,10 @@ class LockCycle(_Window):
     def show_unlock_screen(self, position: Position) -> None:
         self._position = position
         self._show_unlock(try_keychain=False, locked_after_use=True)
+
+    def _build_forms(self, haven: Haven) -> None:
+        if self.haven is haven and self.workspace is not None:
+            run_task(haven.registry.ids, context=self.workspace)  # a failure is shown
 
     def _load_retention_notice(self, haven: Haven) -> None:
         notice = self.retention_notice
