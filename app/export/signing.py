@@ -21,6 +21,7 @@ import sys
 import textwrap
 import types
 import weakref
+import zlib
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -299,12 +300,19 @@ def _wrap(value: str) -> str:
 
 def _stamp_style(trusted_time: bool, has_location: bool, text: str) -> Any:
     """The visible stamp: signer, date and reason, in the embedded DejaVu font."""
+    # Only the characters beyond ASCII change the font, so most signatures reuse one style.
+    extra = "".join(sorted({c for c in text if ord(c) > 126}))
+    return _stamp_style_for(trusted_time, has_location, extra)
+
+
+@functools.lru_cache(maxsize=16)
+def _stamp_style_for(trusted_time: bool, has_location: bool, extra: str) -> Any:
+    """A stamp style holds no per-document state (each PDF gets its own font engine)."""
     from pyhanko.pdf_utils.font.api import FontEngineFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
-    # Only the characters beyond ASCII change the subset, so most signatures reuse one.
-    font_bytes = _stamp_font_bytes("".join(sorted({c for c in text if ord(c) > 126})))
+    font_bytes = _stamp_font_bytes(extra)
 
     class _EmbeddedDejaVu(FontEngineFactory):
         """pyHanko's GlyphAccumulatorFactory, but reading the font from memory."""
@@ -358,8 +366,11 @@ def _presubset_accumulator() -> Any:
             cidfont = self.cidfont_obj
 
             def set_font_file(writer: Any) -> Any:
-                stream = generic.StreamObject(stream_data=font_bytes)
-                stream.compress()  # type: ignore[no-untyped-call]
+                stream = generic.StreamObject(
+                    {generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
+                    stream_data=font_bytes,
+                    encoded_data=_deflated(font_bytes),
+                )
                 ref = writer.add_object(stream)
                 cidfont._font_descriptor[generic.pdf_name("/FontFile2")] = ref
                 return ref
@@ -369,6 +380,12 @@ def _presubset_accumulator() -> Any:
                 self._subset_created = True  # nothing left to cut
 
     return _PresubsetAccumulator
+
+
+@functools.lru_cache(maxsize=16)
+def _deflated(font_bytes: bytes) -> bytes:
+    """The stamp font as pyHanko's FlateDecode filter writes it, made once, not per PDF."""
+    return zlib.compress(font_bytes)
 
 
 STAMP_FONT_FILE = "DejaVuSans-Stamp.ttf"
