@@ -554,7 +554,8 @@ def _floor_signer(key: Any, cert: Any) -> Any:
 
 def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
     """A full risk assessment rendered and signed: Haven's render_pdf + sign_pdf vs the
-    floor's platypus layout + pyHanko with a key-caching signer and bytes_reserved."""
+    floor's platypus layout + pyHanko with a key-caching signer, bytes_reserved and a visible
+    field."""
     from io import BytesIO
 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -592,7 +593,13 @@ def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
             subfilter=fields.SigSeedSubFilter.PADES,
             reason="Completed CSE risk assessment",
         )
-        signers.PdfSigner(meta, signer).sign_pdf(writer, bytes_reserved=16384)
+        # A visible signature, as Haven's (SPEC 4), with pyHanko's own default stamp.
+        visible = fields.SigFieldSpec(
+            sig_field_name="Signature1", on_page=-1, box=(56, 64, 356, 154)
+        )
+        signers.PdfSigner(meta, signer, new_field_spec=visible).sign_pdf(
+            writer, bytes_reserved=16384
+        )
 
     h, f = interleaved(haven_pdf, floor_pdf, repeats, warmup=2)
     return Result(
