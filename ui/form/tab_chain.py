@@ -9,6 +9,20 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QLayout, QScrollArea, QStackedWidget, QWidget
 
+_TAB_POLICIES = frozenset(
+    policy
+    for policy in (
+        Qt.FocusPolicy.TabFocus,
+        Qt.FocusPolicy.ClickFocus,
+        Qt.FocusPolicy.StrongFocus,
+        Qt.FocusPolicy.WheelFocus,
+        Qt.FocusPolicy.NoFocus,
+    )
+    if policy & Qt.FocusPolicy.TabFocus
+)
+"""The focus policies that take Tab (a set look-up: flag arithmetic on Qt's enums costs
+more than the rest of the walk, once per widget of a page on every section switch)."""
+
 
 def focus_chain(root: QWidget) -> list[QWidget]:
     """Widgets that take Tab focus under `root`, in layout (reading) order."""
@@ -25,7 +39,7 @@ def focus_chain(root: QWidget) -> list[QWidget]:
             if page is not None:
                 visit(page)
             return
-        takes_tab = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+        takes_tab = widget.focusPolicy() in _TAB_POLICIES
         if takes_tab and widget.focusProxy() is None:
             out.append(widget)
             if isinstance(widget, QAbstractScrollArea):
