@@ -95,11 +95,6 @@ class SigningCertificate:
         return self.signing_identity().cert.public_bytes(Encoding.PEM)
 
 
-def forget_identity(session: Session) -> None:
-    """Drop the session's loaded signing identity (and with it the cached pyHanko signer)."""
-    _LOADED.pop(session, None)
-
-
 def _in_date(identity: SigningIdentity) -> bool:
     now = datetime.now(UTC)
     cert = identity.cert
