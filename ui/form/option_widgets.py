@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -104,15 +105,20 @@ class OptionRow(QFrame):
         margin = max(2, self.fontMetrics().height() // 5)
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-        words = QVBoxLayout()
-        words.setSpacing(0)
+        # A column for the words only when there is more than the words (a hint, the
+        # suggestion mark): a layout per option of a 150-question form is laid out on
+        # every page otherwise (issue 11).
+        words: QBoxLayout = layout
+        if hint or suggestable:
+            words = QVBoxLayout()
+            words.setSpacing(0)
         self.label = ClickableLabel(plain_text(text), self)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setBuddy(button)
         self.label.clicked.connect(self._activate)
-        words.addWidget(self.label)
+        words.addWidget(self.label, 1 if words is layout else 0)
         self.hint: QLabel | None = None
         if hint:
             self.hint = ClickableLabel(plain_text(hint), self)
@@ -132,7 +138,8 @@ class OptionRow(QFrame):
             self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
             self.suggestion.setVisible(False)
             words.addWidget(self.suggestion)
-        layout.addLayout(words, 1)
+        if words is not layout:
+            layout.addLayout(words, 1)
         button.installEventFilter(self)
 
     def _activate(self) -> None:
