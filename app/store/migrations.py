@@ -190,6 +190,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # The children list pages through children by name (issue 11).
         "CREATE INDEX subjects_name ON subjects(name COLLATE NOCASE, id)",
     ),
+    # 6: a record's children (its sharing decision, a return interview's episode form) are
+    # looked up by parent on every export; without an index that read every record.
+    ("CREATE INDEX records_parent ON records(parent_id)",),
 )
 
 LATEST_VERSION = len(MIGRATIONS)
