@@ -85,7 +85,14 @@ class FormPages(FormChrome):
         page = self._pages.get(index)
         if page is not None:
             return page
-        page = SectionPage(self.form, self.form.sections[index], index)
+        section = self.form.sections[index]
+        visible = self.session.visible_items
+        page = SectionPage(
+            self.form,
+            section,
+            index,
+            hidden=frozenset(item.id for item in section.items if item.id not in visible),
+        )
         for item_id, widget in page.widgets.items():
             widget.set_value(self.answers.get(item_id))
             widget.changed.connect(lambda w=widget: self._item_changed(w))

@@ -79,6 +79,7 @@ class SectionPage(QWidget):
         section: Section,
         index: int,
         parent: QWidget | None = None,
+        hidden: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(parent)
         self.section = section
@@ -116,7 +117,7 @@ class SectionPage(QWidget):
         self.widgets: dict[str, ItemWidget] = {}
         spacing = self.fontMetrics().height()
         for item in section.items:
-            widget = create_item_widget(item, item.id, context, self)
+            widget = create_item_widget(item, item.id, context, self, hidden=item.id in hidden)
             self.widgets[item.id] = widget
             layout.addSpacing(spacing // 2)
             layout.addWidget(widget)

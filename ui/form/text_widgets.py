@@ -106,36 +106,76 @@ class LongTextWidget(ItemWidget):
 
 
 class DateWidget(ItemWidget):
-    """``date``: the GOV.UK day / month / year input (never a calendar pop-up)."""
+    """``date``: the GOV.UK day / month / year input (never a calendar pop-up).
+
+    A date question hidden by its relevance when its page is built (``deferred``) gets its
+    day / month / year boxes when it is first shown or asked for them: a risk assessment
+    page holds many such dates, and their boxes were built and polished unseen (issue 11).
+    """
 
     def __init__(
-        self, item: Item, path: str, context: ItemContext, parent: QWidget | None = None
+        self,
+        item: Item,
+        path: str,
+        context: ItemContext,
+        parent: QWidget | None = None,
+        *,
+        deferred: bool = False,
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_header(example="For example, 27 3 2011")
-        self.date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
-        self.date.setObjectName(f"input:{path}")
-        self.date.setAccessibleDescription(self.accessible_description())
+        self._date: DateInput | None = None
+        self._pending: Any = None
+        if deferred:
+            self.setVisible(False)
+        else:
+            self._build_date()
+
+    def _build_date(self) -> DateInput:
+        date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
+        date.setObjectName(f"input:{self.path}")
+        date.setAccessibleDescription(self.accessible_description())
         if self.label is not None:
-            self.label.setBuddy(self.date)
-        self.body.addWidget(self.date)
+            self.label.setBuddy(date)
+        self.body.addWidget(date)
+        self._date = date
         self._refresh_descriptions()
-        self.date.changed.connect(self._edited)
+        date.changed.connect(self._edited)
+        if self._pending is not None:
+            self.set_value(self._pending)
+            self._pending = None
+        if self.is_read_only():
+            self.set_read_only(True)
+        return date
+
+    @property
+    def date(self) -> DateInput:
+        return self._date if self._date is not None else self._build_date()
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self._date is None:
+            self._build_date()
+        super().setVisible(visible)
 
     def _refresh_descriptions(self) -> None:
-        _describe_date_parts(self.date, self.accessible_description())
+        if self._date is not None:
+            _describe_date_parts(self._date, self.accessible_description())
 
     def value(self) -> Any:
         return self.date.value()
 
     def _show_value(self, value: Any) -> None:
-        self.date.setValue(value if isinstance(value, str) else None)
+        if self._date is None:
+            self._pending = value
+            return
+        self._date.setValue(value if isinstance(value, str) else None)
 
     def local_error(self) -> str | None:
-        return self.date.error()
+        return self._date.error() if self._date is not None else None
 
     def inputs(self) -> list[QWidget]:
-        return [self.date.day, self.date.month, self.date.year]
+        date = self._date
+        return [] if date is None else [date.day, date.month, date.year]
 
     def focus_target(self) -> QWidget:
         if self.date.error():

@@ -45,9 +45,17 @@ _WIDGETS: dict[str, type[ItemWidget]] = {
 
 
 def create_item_widget(
-    item: Item, path: str, context: ItemContext, parent: QWidget | None = None
+    item: Item,
+    path: str,
+    context: ItemContext,
+    parent: QWidget | None = None,
+    *,
+    hidden: bool = False,
 ) -> ItemWidget:
-    """The widget for an item's type (groups get a GroupEditor of the same widgets)."""
+    """The widget for an item's type (groups get a GroupEditor of the same widgets).
+
+    `hidden`: the question starts hidden by its relevance; a date then makes its boxes
+    when first shown (the costly part of a page of conditional dates)."""
     if item.type == "group":
         return GroupEditor(item, path, context, parent, make_widget=create_item_widget)
     if item.type == "choice":
@@ -55,4 +63,6 @@ def create_item_widget(
             ComboChoiceWidget if len(item.options) > MAX_RADIOS else ChoiceWidget
         )
         return kind(item, path, context, parent)
+    if item.type == "date":
+        return DateWidget(item, path, context, parent, deferred=hidden)
     return _WIDGETS[item.type](item, path, context, parent)
