@@ -73,36 +73,73 @@ class TextWidget(ItemWidget):
 
 
 class LongTextWidget(ItemWidget):
-    """``long_text``: several lines; Tab moves to the next field rather than typing a tab."""
+    """``long_text``: several lines; Tab moves to the next field rather than typing a tab.
+
+    Hidden by its relevance when its page is built (``deferred``), the text box is made
+    when the question is first shown or asked for it, as for dates (issue 11).
+    """
 
     def __init__(
-        self, item: Item, path: str, context: ItemContext, parent: QWidget | None = None
+        self,
+        item: Item,
+        path: str,
+        context: ItemContext,
+        parent: QWidget | None = None,
+        *,
+        deferred: bool = False,
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_header()
-        self.edit = QPlainTextEdit(self)
-        self.edit.setObjectName(f"input:{path}")
-        self.edit.setTabChangesFocus(True)
-        if item.placeholder:
-            self.edit.setPlaceholderText(plain_text(item.placeholder, one_line=True))
+        self._edit: QPlainTextEdit | None = None
+        self._pending: Any = None
+        if deferred:
+            self.setVisible(False)
+        else:
+            self._build_edit()
+
+    def _build_edit(self) -> QPlainTextEdit:
+        edit = QPlainTextEdit(self)
+        edit.setObjectName(f"input:{self.path}")
+        edit.setTabChangesFocus(True)
+        if self.item.placeholder:
+            edit.setPlaceholderText(plain_text(self.item.placeholder, one_line=True))
         # Room for about five lines at the current font size (it scrolls beyond).
-        line = self.edit.fontMetrics().lineSpacing()
-        self.edit.setMinimumHeight(line * 5)
-        self.edit.setMaximumHeight(line * 7)
-        self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self._name_input(self.edit)
-        self.body.addWidget(self.edit)
-        self.edit.textChanged.connect(self._edited)
+        line = edit.fontMetrics().lineSpacing()
+        edit.setMinimumHeight(line * 5)
+        edit.setMaximumHeight(line * 7)
+        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._name_input(edit)
+        self.body.addWidget(edit)
+        self._edit = edit
+        edit.textChanged.connect(self._edited)
+        if self._pending is not None:
+            self.set_value(self._pending)
+            self._pending = None
+        if self.is_read_only():
+            self.set_read_only(True)
+        return edit
+
+    @property
+    def edit(self) -> QPlainTextEdit:
+        return self._edit if self._edit is not None else self._build_edit()
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self._edit is None:
+            self._build_edit()
+        super().setVisible(visible)
 
     def value(self) -> Any:
         text = self.edit.toPlainText()
         return text if text.strip() else None
 
     def _show_value(self, value: Any) -> None:
-        self.edit.setPlainText(value if isinstance(value, str) else "")
+        if self._edit is None:
+            self._pending = value
+            return
+        self._edit.setPlainText(value if isinstance(value, str) else "")
 
     def inputs(self) -> list[QWidget]:
-        return [self.edit]
+        return [] if self._edit is None else [self._edit]
 
 
 class DateWidget(ItemWidget):

@@ -54,8 +54,8 @@ def create_item_widget(
 ) -> ItemWidget:
     """The widget for an item's type (groups get a GroupEditor of the same widgets).
 
-    `hidden`: the question starts hidden by its relevance; a date then makes its boxes
-    when first shown (the costly part of a page of conditional dates)."""
+    `hidden`: the question starts hidden by its relevance; a date or long text then makes
+    its boxes when first shown (the costly part of a page of conditional questions)."""
     if item.type == "group":
         return GroupEditor(item, path, context, parent, make_widget=create_item_widget)
     if item.type == "choice":
@@ -65,4 +65,6 @@ def create_item_widget(
         return kind(item, path, context, parent)
     if item.type == "date":
         return DateWidget(item, path, context, parent, deferred=hidden)
+    if item.type == "long_text":
+        return LongTextWidget(item, path, context, parent, deferred=hidden)
     return _WIDGETS[item.type](item, path, context, parent)
