@@ -679,6 +679,7 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
     widgets showing the same visible controls: every label (question, hint, option
     words, guidance title), input, option button, list and button that Haven's window or
     section page shows, with the same texts, taken from one Haven view before timing."""
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import (
         QApplication,
         QBoxLayout,
@@ -738,6 +739,7 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
     sample.close()
     sample.deleteLater()
     app.processEvents()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     def fill(controls: list[tuple[Any, ...]], box: QWidget, layout: QBoxLayout) -> None:
         for control in controls:
@@ -843,6 +845,11 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
                 window.close()
                 window.deleteLater()
             app.processEvents()
+            # Without a running event loop deleteLater never happens: the app's loop
+            # deletes a closed record's view, so the bench does too (untimed). Otherwise
+            # every view and floor window of the run stays alive and later garbage
+            # collections (at 50k, after the 1k run) walk them all.
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     session.lock()
     return [
         Result(
