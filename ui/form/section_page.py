@@ -23,6 +23,10 @@ from ui.form.widget_factory import create_item_widget
 from ui.form.wrap_label import WrapLabel
 from ui.theme import heading
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_SPOKEN = int(Qt.ItemDataRole.AccessibleTextRole)
+_ROLES = frozenset({_DISPLAY, _SPOKEN, int(Qt.ItemDataRole.ForegroundRole)})
+
 
 class SectionListModel(QAbstractListModel):
     """The progress list's rows: (text, words for screen readers, has a problem).
@@ -58,14 +62,19 @@ class SectionListModel(QAbstractListModel):
         index: QModelIndex | QPersistentModelIndex,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # The view asks for every role of every row on each paint and layout (~800 calls
+        # to open a form): plain int roles, looked up once (issue 11).
+        if role not in _ROLES or not index.isValid():
             return None
-        text, spoken, problem = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        text, spoken, problem = self._rows[row]
+        if role == _DISPLAY:
             return text
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _SPOKEN:
             return spoken
-        if role == Qt.ItemDataRole.ForegroundRole and problem:
+        if problem:  # the foreground
             return QBrush(ERROR_COLOUR)
         return None
 
