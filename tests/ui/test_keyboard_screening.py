@@ -84,7 +84,8 @@ def test_a_screening_by_keyboard_alone_at_1366x768(
     qtbot.waitUntil(lambda: window.view_name == "record")
     view = window.form_view
     assert view.form.id == "screening"
-    assert view.stack.width() >= 0.6 * window.width()
+    # The side panels fold as the layout settles (a resize event); wait for it, not a tick.
+    qtbot.waitUntil(lambda: view.stack.width() >= 0.6 * window.width(), timeout=5_000)
     driver = KeyboardDriver(qtbot, view)
 
     answers = example_answers("screening")
