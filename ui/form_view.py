@@ -432,7 +432,8 @@ class FormView(FormPages):
         try:
             remember_place(self.haven, self.record.id, place)
         except HavenError as error:  # the answers are saved; only the place is not
-            log.warning("Draft place not kept: %s", type(error).__name__)
+            kind = type(error).__name__  # the kind only: no record text reaches the log
+            log.warning("Draft place not kept: %s", kind)
             return
         self._place_written = place
 
