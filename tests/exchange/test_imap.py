@@ -10,8 +10,6 @@ STARTTLS, server down or silent, missing or read-only mailbox, a handler that ra
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import ipaddress
 import logging
 import socket
 import ssl
@@ -19,14 +17,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from imap_server import ImapTestServer
 
 from app.errors import InboxError
 from app.exchange.imap import FetchReport, ImapSettings, fetch_unseen
+from tests.haven_testkit import make_mail_tls
 
 USER, PASSWORD = "haven-inbound@org.example", "mailbox-secret"
 SEEN = "\\Seen"
@@ -38,81 +33,11 @@ class Tls:
     client: ssl.SSLContext  # trusts the throwaway CA and nothing else
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Haven Test IMAP CA"))
-        .issuer_name(_name("Haven Test IMAP CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("imap-tls")
-    chain, key_file = folder / "server-chain.pem", folder / "server.key"
-    chain.write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(chain, key_file)
-    client_context = ssl.create_default_context(
-        cadata=ca.public_bytes(serialization.Encoding.PEM).decode("ascii")
-    )
-    return Tls(server_context, client_context)
+    """The shared throwaway CA and 127.0.0.1 server certificate (tests.haven_testkit)."""
+    mail = make_mail_tls(tmp_path_factory.mktemp("imap-tls"))
+    return Tls(mail.server_context, ssl.create_default_context(cadata=mail.ca_pem))
 
 
 @pytest.fixture
