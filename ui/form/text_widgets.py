@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -72,12 +73,43 @@ class TextWidget(ItemWidget):
         return [self.edit]
 
 
-class LongTextWidget(ItemWidget):
-    """``long_text``: several lines; Tab moves to the next field rather than typing a tab.
+class _DeferredInput(ItemWidget):
+    """A question whose input can be made when it is first shown or asked for.
 
-    Hidden by its relevance when its page is built (``deferred``), the text box is made
-    when the question is first shown or asked for it, as for dates (issue 11).
+    A question hidden by its relevance when its page is built (``deferred``) gets its
+    input then: a risk assessment page holds many hidden dates and long texts whose boxes
+    were built and polished unseen (issue 11). A value set before that is kept and shown
+    once the input exists; so is read-only.
     """
+
+    def _start(self, deferred: bool, build: Callable[[], object]) -> None:
+        self._build = build
+        self._built = False
+        self._pending: Any = None
+        if deferred:
+            self.setVisible(False)
+        else:
+            self._ensure_input()
+
+    def _ensure_input(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        self._build()
+        if self._pending is not None:
+            value, self._pending = self._pending, None
+            self.set_value(value)
+        if self.is_read_only():
+            self.set_read_only(True)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible:
+            self._ensure_input()
+        super().setVisible(visible)
+
+
+class LongTextWidget(_DeferredInput):
+    """``long_text``: several lines; Tab moves to the next field rather than typing a tab."""
 
     def __init__(
         self,
@@ -91,13 +123,9 @@ class LongTextWidget(ItemWidget):
         super().__init__(item, path, context, parent)
         self._add_header()
         self._edit: QPlainTextEdit | None = None
-        self._pending: Any = None
-        if deferred:
-            self.setVisible(False)
-        else:
-            self._build_edit()
+        self._start(deferred, self._build_edit)
 
-    def _build_edit(self) -> QPlainTextEdit:
+    def _build_edit(self) -> None:
         edit = QPlainTextEdit(self)
         edit.setObjectName(f"input:{self.path}")
         edit.setTabChangesFocus(True)
@@ -112,21 +140,12 @@ class LongTextWidget(ItemWidget):
         self.body.addWidget(edit)
         self._edit = edit
         edit.textChanged.connect(self._edited)
-        if self._pending is not None:
-            self.set_value(self._pending)
-            self._pending = None
-        if self.is_read_only():
-            self.set_read_only(True)
-        return edit
 
     @property
     def edit(self) -> QPlainTextEdit:
-        return self._edit if self._edit is not None else self._build_edit()
-
-    def setVisible(self, visible: bool) -> None:
-        if visible and self._edit is None:
-            self._build_edit()
-        super().setVisible(visible)
+        self._ensure_input()
+        assert self._edit is not None
+        return self._edit
 
     def value(self) -> Any:
         text = self.edit.toPlainText()
@@ -142,13 +161,8 @@ class LongTextWidget(ItemWidget):
         return [] if self._edit is None else [self._edit]
 
 
-class DateWidget(ItemWidget):
-    """``date``: the GOV.UK day / month / year input (never a calendar pop-up).
-
-    A date question hidden by its relevance when its page is built (``deferred``) gets its
-    day / month / year boxes when it is first shown or asked for them: a risk assessment
-    page holds many such dates, and their boxes were built and polished unseen (issue 11).
-    """
+class DateWidget(_DeferredInput):
+    """``date``: the GOV.UK day / month / year input (never a calendar pop-up)."""
 
     def __init__(
         self,
@@ -162,13 +176,9 @@ class DateWidget(ItemWidget):
         super().__init__(item, path, context, parent)
         self._add_header(example="For example, 27 3 2011")
         self._date: DateInput | None = None
-        self._pending: Any = None
-        if deferred:
-            self.setVisible(False)
-        else:
-            self._build_date()
+        self._start(deferred, self._build_date)
 
-    def _build_date(self) -> DateInput:
+    def _build_date(self) -> None:
         date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         date.setObjectName(f"input:{self.path}")
         date.setAccessibleDescription(self.accessible_description())
@@ -178,21 +188,12 @@ class DateWidget(ItemWidget):
         self._date = date
         self._refresh_descriptions()
         date.changed.connect(self._edited)
-        if self._pending is not None:
-            self.set_value(self._pending)
-            self._pending = None
-        if self.is_read_only():
-            self.set_read_only(True)
-        return date
 
     @property
     def date(self) -> DateInput:
-        return self._date if self._date is not None else self._build_date()
-
-    def setVisible(self, visible: bool) -> None:
-        if visible and self._date is None:
-            self._build_date()
-        super().setVisible(visible)
+        self._ensure_input()
+        assert self._date is not None
+        return self._date
 
     def _refresh_descriptions(self) -> None:
         if self._date is not None:
