@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -41,6 +40,7 @@ from app.profile import Session
 from ui import plain_text
 from ui.errors import InlineError, show_error
 from ui.theme import heading, training_banner
+from ui.widgets.strength_meter import StrengthMeter
 from ui.widgets.work_pages import ProgressPage, ResultPage
 from ui.workers import Task, run_task
 
@@ -185,18 +185,9 @@ class BackupDialog(QDialog):
             "At least 10 characters; three or four unrelated words work well."
         )
         form.addRow("Backup &passphrase", self.passphrase)
-        self.strength = QProgressBar(page)
-        self.strength.setObjectName("backupPassphraseStrength")
-        self.strength.setRange(0, 4)
-        self.strength.setTextVisible(False)
-        self.strength.setAccessibleName("Backup passphrase strength")
-        self.strength_label = QLabel("Enter a passphrase", page)
-        self.strength_label.setObjectName("backupPassphraseStrengthText")
-        self.strength_label.setTextFormat(Qt.TextFormat.PlainText)
-        strength_row = QHBoxLayout()
-        strength_row.addWidget(self.strength, 1)
-        strength_row.addWidget(self.strength_label)
-        form.addRow("Strength", strength_row)
+        self.meter = StrengthMeter(page, "backupPassphraseStrength", "Backup passphrase strength")
+        self.strength, self.strength_label = self.meter.bar, self.meter.label
+        form.addRow("Strength", self.meter.row)
         self.confirm = self._secret(page, "Backup passphrase again", "confirmBackupPassphrase")
         self.confirm.setAccessibleDescription("Type the same backup passphrase again.")
         form.addRow("Passphrase &again", self.confirm)
@@ -245,10 +236,7 @@ class BackupDialog(QDialog):
             self.result_text.setFocus()
 
     def _update_strength(self, text: str) -> None:
-        score, word = keys.passphrase_strength(text)
-        self.strength.setValue(score)
-        self.strength_label.setText(word)
-        self.strength.setAccessibleDescription(word)
+        self.meter.show_for(text)
 
     def choose_path(self) -> None:
         chosen, _selected = QFileDialog.getSaveFileName(

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -43,6 +42,7 @@ from app.profile import create_profile
 from ui.errors import InlineError, show_error
 from ui.theme import heading
 from ui.widgets.focus_ring import install_focus_ring
+from ui.widgets.strength_meter import StrengthMeter
 from ui.workers import Task, run_task
 
 ROLE_CHOICES = (
@@ -128,18 +128,9 @@ class FirstRunDialog(QDialog):
             "Passphrase", "newPassphrase", "At least 10 characters.", password=True
         )
         form.addRow("&Passphrase", self.passphrase)
-        self.strength = QProgressBar(self)
-        self.strength.setObjectName("passphraseStrength")
-        self.strength.setRange(0, 4)
-        self.strength.setTextVisible(False)
-        self.strength.setAccessibleName("Passphrase strength")
-        self.strength_label = QLabel("Enter a passphrase", self)
-        self.strength_label.setObjectName("passphraseStrengthText")
-        self.strength_label.setTextFormat(Qt.TextFormat.PlainText)
-        strength_row = QHBoxLayout()
-        strength_row.addWidget(self.strength, 1)
-        strength_row.addWidget(self.strength_label)
-        form.addRow("Strength", strength_row)
+        self.meter = StrengthMeter(self, "passphraseStrength", "Passphrase strength")
+        self.strength, self.strength_label = self.meter.bar, self.meter.label
+        form.addRow("Strength", self.meter.row)
         self.passphrase_error = self._error_row(form)
 
         self.confirm = self._line(
@@ -223,10 +214,7 @@ class FirstRunDialog(QDialog):
         return label
 
     def _update_strength(self, text: str) -> None:
-        score, word = keys.passphrase_strength(text)
-        self.strength.setValue(score)
-        self.strength_label.setText(word)
-        self.strength.setAccessibleDescription(word)
+        self.meter.show_for(text)
 
     # ---- creating ---------------------------------------------------------------------
 
