@@ -9,6 +9,7 @@ PDFs). reportlab is imported inside the functions that need it: it is slow to im
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -142,6 +143,43 @@ def paragraph_styles() -> dict[str, Any]:
         ),
         "entry": ParagraphStyle("HavenEntry", parent=body, fontName=FONT_BOLD),
     }
+
+
+@functools.cache
+def paragraph_type() -> Any:
+    """reportlab's Paragraph, keeping its line breaks for the width it was last wrapped to.
+
+    A table asks each cell's paragraph for its size two or three times at the same width
+    (to size the rows, to split the table at a page end, and again as it draws the cell),
+    and reportlab breaks the lines afresh every time: most of a long record's layout time.
+    The lines depend only on the text, the style and the width, so the first result is
+    kept until the width changes; a split makes new paragraphs, which break their own
+    lines. The PDF is byte for byte the same.
+    """
+    from reportlab.platypus import Paragraph
+
+    class _Paragraph(Paragraph):  # type: ignore[misc]
+        _wrapped: tuple[float, Any, float] | None = None
+        """(width, reportlab's line breaks, height) from the last real wrap."""
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            kept = self._wrapped
+            # reportlab replaces or deletes blPara when it splits this paragraph: only
+            # lines this wrap made are reused.
+            if (
+                kept is not None
+                and kept[0] == availWidth
+                and getattr(self, "blPara", None) is kept[1]
+            ):
+                self.width = availWidth
+                self.height = kept[2]
+                return availWidth, kept[2]
+            width, height = super().wrap(availWidth, availHeight)
+            lines = getattr(self, "blPara", None)
+            self._wrapped = None if lines is None else (availWidth, lines, height)
+            return width, height
+
+    return _Paragraph
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from app.export.page import (
     build_marked_pdf,
     markup,
     paragraph_styles,
+    paragraph_type,
     register_fonts,
     single_line,
 )
@@ -118,8 +119,9 @@ def record_page(doc: PrintDocument) -> MarkedPage:
 
 def _story(doc: PrintDocument) -> list[Any]:
     """The flowables: title block, sections, outcomes, sharing decision, signature space."""
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.platypus import Table, TableStyle
 
+    Paragraph = paragraph_type()
     styles = paragraph_styles()
     width = CONTENT_WIDTH
     story: list[Any] = [Paragraph(markup(doc.title), styles["title"])]
@@ -167,7 +169,7 @@ def _story(doc: PrintDocument) -> list[Any]:
 
 
 def _answer_paragraph(answer: PrintAnswer, styles: dict[str, Any]) -> Any:
-    from reportlab.platypus import Paragraph
+    Paragraph = paragraph_type()
 
     if answer.text is None:
         return Paragraph(NOT_ANSWERED, styles["missing"])
@@ -183,7 +185,9 @@ def answer_flowables(
     cell) so a long list of suspects or vehicles can run over several pages.
     """
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.platypus import Table, TableStyle
+
+    Paragraph = paragraph_type()
 
     flowables: list[Any] = []
     rows: list[list[Any]] = []
@@ -249,7 +253,9 @@ def answer_flowables(
 
 def outcome_table(outcomes: list[PrintOutcome], width: float, styles: dict[str, Any]) -> Any:
     """The category (or other outcome), whether suggested or decided, and its reasons."""
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.platypus import Table, TableStyle
+
+    Paragraph = paragraph_type()
 
     rows = []
     for outcome in outcomes:

@@ -203,6 +203,29 @@ def test_a_very_long_answer_flows_over_pages(tools, make_document, pdf_file):
     assert int(tools.pdfinfo(path)["Pages"]) >= 3
 
 
+def test_kept_line_breaks_give_the_same_pdf_as_reportlabs_paragraph(
+    monkeypatch, document, make_document
+):
+    """app.export.page.paragraph_type reuses line breaks across a table's repeated wraps;
+    the PDF must be byte for byte what reportlab's own Paragraph draws, including a long
+    answer split inside its row across pages."""
+    from reportlab.platypus import Paragraph
+
+    import app.export.pdf as pdf_module
+
+    essay = "\n".join(" ".join(f"line{n}word{i}" for i in range(40)) for n in range(120))
+    long_doc: PrintDocument = replace(
+        document,
+        sections=[
+            *document.sections,
+            PrintSection("Long", [PrintAnswer("Account in the child's words", essay)]),
+        ],
+    )
+    kept = [render_pdf(long_doc), render_pdf(document)]
+    monkeypatch.setattr(pdf_module, "paragraph_type", lambda: Paragraph)
+    assert [render_pdf(long_doc), render_pdf(document)] == kept
+
+
 def test_control_characters_in_answers_do_not_break_rendering(tools, make_document, pdf_file):
     doc = replace(
         make_document(sections=0),
