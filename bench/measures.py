@@ -432,92 +432,233 @@ def smime(size: int, repeats: int) -> Result:
 
 
 def _floor_pdf(doc: Any) -> bytes:
-    """The same document laid out with reportlab's platypus directly: the record's details,
-    a heading per section, a label/answer table, the outcomes and the sharing decision,
-    the marking on every page.
+    """The same document laid out with reportlab's platypus directly, as Haven draws it:
+    the title block, a heading per section with its label/answer table (repeatable groups
+    as a heading and one table per entry, "Not answered" for the unanswered), the
+    outcomes with their reasons, the sharing decision and the reserved signature box;
+    on every page the marking at the top and bottom, the running header and footer, two
+    rules and "Page X of Y" (SPEC 4), with the standard numbered-canvas recipe.
+
+    The same font sizes, column widths and cell padding as Haven's, so it breaks the same
+    lines and fills the same number of pages: the earlier floor, in 10 pt with its own
+    column widths and groups folded into their parent table, laid the bench's risk
+    assessment out on 11 pages to Haven's 9 and drew no running header, footer or page
+    numbers, so it was not the same work in either direction.
 
     Like Haven's it embeds DejaVu Sans (SPEC 4 allows embedded fonts only, so the base-14
     Helvetica platypus defaults to is not the same work: no metrics to parse, no font to
-    subset and embed) and draws the tables' cell borders, registered under its own names
-    so it shares no font object with Haven."""
+    subset and embed), registered under its own names so it shares no font object with
+    Haven."""
     from io import BytesIO
     from xml.sax.saxutils import escape
 
+    from reportlab.lib import colors
+    from reportlab.lib.fonts import addMapping
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
 
     fonts = ROOT / "resources" / "fonts"
     if "FloorSans" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("FloorSans", str(fonts / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont("FloorSans-Bold", str(fonts / "DejaVuSans-Bold.ttf")))
-    styles = getSampleStyleSheet()
-    styles["BodyText"].fontName = "FloorSans"
-    styles["Title"].fontName = styles["Heading2"].fontName = "FloorSans-Bold"
-    grid = [
+        addMapping("FloorSans", 0, 0, "FloorSans")
+        addMapping("FloorSans", 1, 0, "FloorSans-Bold")
+    body = ParagraphStyle("FloorBody", fontName="FloorSans", fontSize=9.5, leading=12.5)
+    bold = ParagraphStyle("FloorBold", parent=body, fontName="FloorSans-Bold")
+    label = ParagraphStyle("FloorLabel", parent=body, textColor=colors.HexColor(0x222222))
+    grey = ParagraphStyle("FloorGrey", parent=body, textColor=colors.HexColor(0x555555))
+    title = ParagraphStyle("FloorTitle", parent=bold, fontSize=16, leading=20, spaceAfter=8)
+    heading = ParagraphStyle(
+        "FloorHeading", parent=bold, fontSize=12, leading=15, spaceBefore=12, spaceAfter=5
+    )
+    group = ParagraphStyle("FloorGroup", parent=bold, spaceBefore=6, spaceAfter=3)
+    grid: list[Any] = [
         ("FONTNAME", (0, 0), (-1, -1), "FloorSans"),
-        ("GRID", (0, 0), (-1, -1), 0.4, "#9a9a9a"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, "#9a9a9a"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
-    out = BytesIO()
-    story: list[Any] = [Paragraph(escape(doc.title), styles["Title"])]
+    width = A4[0] - 112
 
-    def rows(answers: list[Any]) -> list[list[Any]]:
-        found: list[list[Any]] = []
-        for a in answers:
-            text = a.text if a.text is not None else "Not answered"
-            found.append(
-                [
-                    Paragraph(escape(a.label), styles["BodyText"]),
-                    Paragraph(escape(text), styles["BodyText"]),
+    def para(text: str, style: Any = body) -> Any:
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+    def answer(a: Any) -> Any:
+        return para(a.text) if a.text is not None else Paragraph("Not answered", grey)
+
+    def answers(items: list[Any], level: int) -> list[Any]:
+        out: list[Any] = []
+        rows: list[list[Any]] = []
+        inner = width - 14 * level
+
+        def flush() -> None:
+            if rows:
+                out.append(
+                    Table(
+                        list(rows),
+                        colWidths=[inner * 0.42, inner * 0.58],
+                        style=grid,
+                        splitInRow=1,
+                        hAlign="RIGHT",
+                    )
+                )
+                rows.clear()
+
+        for a in items:
+            if not a.entries:
+                rows.append([para(a.label, label), answer(a)])
+                continue
+            flush()
+            count = len(a.entries)
+            out.append(para(f"{a.label} ({count} {'entry' if count == 1 else 'entries'})", group))
+            sub = inner - 14
+            for number, entry in enumerate(a.entries, start=1):
+                plain = [e for e in entry if not e.entries]
+                body_rows = [[para(e.label, label), answer(e)] for e in plain] or [
+                    [Paragraph("Not answered", grey), ""]
                 ]
-            )
-            for entry in a.entries:
-                found.extend(rows(entry))
-        return found
+                out.append(
+                    Table(
+                        [[Paragraph(f"Entry {number} of {count}", bold), ""], *body_rows],
+                        colWidths=[sub * 0.42, sub * 0.58],
+                        style=[
+                            *grid,
+                            ("SPAN", (0, 0), (-1, 0)),
+                            ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee"),
+                        ],
+                        repeatRows=1,
+                        splitInRow=1,
+                        hAlign="RIGHT",
+                    )
+                )
+                groups = [e for e in entry if e.entries]
+                if groups:
+                    out.extend(answers(groups, level + 2))
+        flush()
+        return out
 
-    def pairs(items: list[tuple[str, str]]) -> list[list[Any]]:
-        return [
-            [Paragraph(escape(k), styles["BodyText"]), Paragraph(escape(v), styles["BodyText"])]
-            for k, v in items
-        ]
+    class SignatureBox(Flowable):  # type: ignore[misc]
+        """The dashed box at the bottom of the last page that the signer fills."""
+
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            self.height = max(ah, 112.0)
+            return aw, self.height
+
+        def draw(self) -> None:
+            self.canv.setFont("FloorSans-Bold", 10)
+            self.canv.drawString(0, 98, "Digital signature")
+            self.canv.setFont("FloorSans", 8)
+            self.canv.drawString(112, 98, "(added here when the document is signed)")
+            self.canv.setStrokeColor(colors.grey)
+            self.canv.setDash(3, 3)
+            self.canv.rect(0, 0, 300, 90)
 
     details = [
         ("Record reference", doc.record_ref),
         ("Form", f"{doc.form_id}, version {doc.form_version}"),
         ("Child or young person", doc.child_name),
         ("Completed by", doc.completed_by),
-        ("Completed", str(doc.completed_at)),
+        ("Completed", f"{doc.completed_at:%-d %B %Y, %H:%M %Z}"),
         ("Protective marking", doc.marking),
     ]
-    story.append(Table(pairs(details), colWidths=[150, 340], style=grid))
+    story: list[Any] = [
+        para(doc.title, title),
+        Table(
+            [[para(k, label), para(v)] for k, v in details],
+            colWidths=[width * 0.3, width * 0.7],
+            style=[*grid, ("BACKGROUND", (0, 0), (0, -1), "#eeeeee")],
+            hAlign="LEFT",
+        ),
+    ]
     for section in doc.sections:
-        story.append(Paragraph(escape(section.title), styles["Heading2"]))
-        body = rows(section.answers)
-        if body:
-            story.append(Table(body, colWidths=[170, 320], style=grid))
-    # The rest of what Haven prints: the outcomes with their reasons and the sharing decision.
+        story.append(para(section.title, heading))
+        if section.answers:
+            story.extend(answers(section.answers, 0))
+        else:
+            story.append(Paragraph("No items in this section applied.", grey))
     if doc.outcomes:
-        story.append(Paragraph("Outcome", styles["Heading2"]))
-        outcomes = [
-            (o.label, f"{o.value_text} ({o.kind})" + (f" Reason: {o.reason}" if o.reason else ""))
-            for o in doc.outcomes
-        ]
-        story.append(Table(pairs(outcomes), colWidths=[170, 320], style=grid))
-    story.append(Paragraph("Information-sharing decision", styles["Heading2"]))
-    if doc.sharing_decision:
-        story.append(Table(rows(doc.sharing_decision), colWidths=[170, 320], style=grid))
+        story.append(Paragraph("Outcome", heading))
+        rows = []
+        for o in doc.outcomes:
+            cell = [Paragraph(f"<b>{escape(o.value_text)}</b> ({escape(o.kind)})", body)]
+            if o.reason:
+                cell.append(para(f"Reason: {o.reason}"))
+            rows.append([para(o.label, label), cell])
+        story.append(Table(rows, colWidths=[width * 0.42, width * 0.58], style=grid, splitInRow=1))
+    story.append(Paragraph("Information-sharing decision", heading))
+    if doc.sharing_decision is None:
+        story.append(
+            Paragraph("No information-sharing decision has been recorded for this record.", grey)
+        )
+    else:
+        story.extend(answers(doc.sharing_decision, 0))
+    story.append(SignatureBox())
 
-    def marking(canvas: Any, _doc: Any) -> None:
+    ref = f"Haven ref {doc.record_ref} · form {doc.form_id} version {doc.form_version}"
+
+    def furniture(canvas: Any, _doc: Any) -> None:
+        canvas.saveState()
+        if doc.training:
+            canvas.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.16))
+            canvas.setFont("FloorSans-Bold", 40)
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, -14, "TRAINING — NOT REAL DATA")
+            canvas.rotate(-45)
+            canvas.translate(-A4[0] / 2, -A4[1] / 2)
+            canvas.setFillColor(colors.black)
+            canvas.setFont("FloorSans-Bold", 9)
+            canvas.drawCentredString(A4[0] / 2, A4[1] - 66, "TRAINING — NOT REAL DATA")
         canvas.setFont("FloorSans-Bold", 11)
-        canvas.drawCentredString(A4[0] / 2, A4[1] - 20, doc.marking)
-        canvas.drawCentredString(A4[0] / 2, 15, doc.marking)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 30, doc.marking)
+        canvas.setFont("FloorSans", 8)
+        canvas.drawString(56, A4[1] - 46, doc.title)
+        canvas.drawRightString(A4[0] - 56, A4[1] - 46, ref)
+        canvas.setStrokeColor(colors.grey)
+        canvas.setLineWidth(0.5)
+        canvas.line(56, A4[1] - 52, A4[0] - 56, A4[1] - 52)
+        canvas.line(56, 54, A4[0] - 56, 54)
+        canvas.drawString(56, 42, ref)
+        canvas.setFont("FloorSans-Bold", 11)
+        canvas.drawCentredString(A4[0] / 2, 24, doc.marking)
+        canvas.restoreState()
 
-    SimpleDocTemplate(out, pagesize=A4, initialFontName="FloorSans").build(
-        story, onFirstPage=marking, onLaterPages=marking
-    )
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """reportlab's "Page X of Y" recipe: keep each page until the total is known."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self.pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self.pages, start=1):
+                self.__dict__.update(state)
+                self.setFont("FloorSans", 8)
+                self.drawRightString(A4[0] - 56, 42, f"Page {number} of {len(self.pages)}")
+                super().showPage()
+            super().save()
+
+    out = BytesIO()
+    frame = Frame(56, 64, width, A4[1] - 150, 0, 0, 0, 0)
+    BaseDocTemplate(
+        out,
+        pagesize=A4,
+        title=f"{doc.title} — {doc.record_ref}",
+        author="Haven floor",
+        initialFontName="FloorSans",
+        pageTemplates=[PageTemplate(frames=[frame], onPage=furniture)],
+    ).build(story, canvasmaker=NumberedCanvas)
     return out.getvalue()
 
 
@@ -555,7 +696,12 @@ def _floor_signer(key: Any, cert: Any) -> Any:
 def signed_pdf(profile: generator.Profile, repeats: int) -> Result:
     """A full risk assessment rendered and signed: Haven's render_pdf + sign_pdf vs the
     floor's platypus layout + pyHanko with a key-caching signer, bytes_reserved and a visible
-    field."""
+    field.
+
+    The floor's stamp is pyHanko's default, in a base-14 font it does not embed; Haven's
+    embeds DejaVu (SPEC 4). That is less work for the floor, so it can only make Haven look
+    slower: pyHanko's own embedding (GlyphAccumulatorFactory, which subsets the font again
+    for every signature) costs about 25 ms more even with Haven's pre-cut stamp font."""
     from io import BytesIO
 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
