@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter
-from app.forms import follow_up_messages, form_date
 from app.forms.dates import naive_local, parse_datetime
 from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.haven_base import HavenBase
+
+# The forms engine (app.forms.engine) is imported where it is used, not here: the first
+# window needs none of it and importing it was a tenth of the start-up (issue 11).
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class ChildOverview(HavenBase):
 
     def follow_up_flags(self, subject_id: str) -> list[tuple[Record, str]]:
         """Completed records whose form asks for a follow-up form that was not started."""
+        from app.forms.engine import follow_up_messages
+
         records = self.repo.list_records(RecordFilter(subject_id=subject_id))
         out: list[tuple[Record, str]] = []
         for record in records:
@@ -112,6 +116,8 @@ class ChildOverview(HavenBase):
         return flags
 
     def chronology(self, subject_id: str) -> list[ChronologyEntry]:
+        from app.forms.engine import form_date
+
         entries: list[ChronologyEntry] = []
         for record in self.repo.list_records(RecordFilter(subject_id=subject_id)):
             form = self.form_for(record)

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.domain import MissingEpisode, Record, Subject
 from app.errors import InvalidState
-from app.forms import EvaluationContext, FormDefinition, FormRegistry, load_registry
+from app.forms.context import EvaluationContext
+from app.forms.loader import load_registry
 from app.profile import Session
+
+if TYPE_CHECKING:
+    from app.forms.definitions import FormDefinition
+    from app.forms.registry import FormRegistry
 
 DEFAULT_SETTINGS: dict[str, object] = {
     # Section 11: 3 or more missing episodes within 3 months -> automatic MASE discussion.

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.child_overview import ChildOverview
 from app.domain import Record, SearchHit, Subject
 from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
-from app.forms import (
-    FormDefinition,
-    Outcome,
-    Problem,
-    carried_answers,
-    evaluate_outcomes,
-    prefill,
-    summarise,
-    validate,
-)
 from app.forms.chooser import forms_for_role
 from app.forms.dates import parse_date
+
+if TYPE_CHECKING:
+    from app.forms.definitions import FormDefinition
+    from app.forms.engine import Outcome, Problem
+
+# The forms engine (app.forms.engine) is imported in the use cases that need it, not here:
+# the first window needs none of it and importing it was a tenth of the start-up (issue 11).
 
 
 @dataclass(frozen=True)
@@ -115,6 +112,8 @@ class Haven(ChildOverview):
         episode_id: str | None = None,
         answers: Mapping[str, Any] | None = None,
     ) -> Record:
+        from app.forms.engine import carried_answers, prefill, summarise, validate
+
         subject = self.repo.get_subject(subject_id)
         form = self.registry.get(form_id)
         if episode_id is not None:
@@ -163,6 +162,8 @@ class Haven(ChildOverview):
         queues it (index_pending) and `index_pending()` writes it on search, completion,
         unlock or when the window is idle, so a save killed mid-typing is still found.
         """
+        from app.forms.engine import validate
+
         answers = _check_answers_shape(answers)
         record = self.repo.get_record(record_id)
         form = self.form_for(record)
@@ -184,6 +185,8 @@ class Haven(ChildOverview):
         Summaries are made here, from the stored answers, by the same `summarise` the
         index always used; a record gone since (deleted, purged) just loses its marker.
         """
+        from app.forms.engine import summarise
+
         pending = self.repo.pending_index()
         entries: list[tuple[str, int, str | None]] = []
         for record_id, seq in pending:
@@ -199,17 +202,23 @@ class Haven(ChildOverview):
         return len(entries)
 
     def check(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Problem]:
+        from app.forms.engine import validate
+
         record = self.repo.get_record(record_id)
         values = dict(answers) if answers is not None else record.answers
         return validate(self.form_for(record), values, self.context(record))
 
     def outcomes(self, record_id: str, answers: Mapping[str, Any] | None = None) -> list[Outcome]:
+        from app.forms.engine import evaluate_outcomes
+
         record = self.repo.get_record(record_id)
         values = dict(answers) if answers is not None else record.answers
         return evaluate_outcomes(self.form_for(record), values, self.context(record))
 
     def complete(self, record_id: str, answers: Mapping[str, Any] | None = None) -> Record:
         """Lock the record, only if every answer validates (warnings do not block)."""
+        from app.forms.engine import summarise, validate
+
         record = self.repo.get_record(record_id)
         if not record.is_draft:
             raise InvalidState("This record is already completed.")

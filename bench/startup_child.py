@@ -33,9 +33,8 @@ def peak_rss_kib() -> int:
 
 def main() -> None:
     if sys.argv[1] != "floor":
-        # In the order Haven starts (ui/__main__.py): its core before PySide6, whose import
-        # hook reads the source of every module imported after it.
-        importlib.import_module("app.service")
+        # As Haven starts (ui/__main__.py): ui/start_up.py says what and why.
+        importlib.import_module("ui.start_up").begin()
 
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget

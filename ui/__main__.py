@@ -61,10 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    # Haven's core (no Qt) before PySide6: once PySide6 is imported, its import hook (for
-    # `from __feature__ import ...`) reads the source of each module imported after it to
-    # look for "PySide6", 30-40 ms of every start for the core's hundred-odd modules.
-    import app.service  # noqa: F401
+    from ui import start_up
+
+    start_up.begin()  # the order of a fast start: ui/start_up.py says why
 
     if args.smoke_test:
         from ui.smoke import run_smoke_test

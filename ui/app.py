@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from app.errors import HavenError, ProfileError
@@ -31,10 +31,12 @@ from app.profile import (
     training_profile_dir,
 )
 from app.training import TRAINING_PASSPHRASE, create_training_profile
+from ui import start_up
 from ui.clipboard import ClipboardGuard
 from ui.errors import CrashLog, install_crash_log, show_error
 from ui.first_run import FirstRunDialog
 from ui.main_window import MainWindow
+from ui.shell.lock_cycle import AFTER_FIRST_PAINT_MS
 from ui.theme import apply_theme
 from ui.unlock import Wait, qt_wait
 from ui.workers import Task, run_task, wait_for_all
@@ -233,6 +235,8 @@ def run(profile_dir: Path | None = None) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     shell, crash = start(app, profile_dir)
+    # The collector paused at the start (ui.start_up.begin) resumes once the window painted.
+    QTimer.singleShot(AFTER_FIRST_PAINT_MS, start_up.first_paint_done)
     code = app.exec()
     shell.shutdown()
     if crash is not None:

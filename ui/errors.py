@@ -23,15 +23,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QAccessible, QAccessibleEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.errors import HavenError
 from ui import plain_text
+from ui.accessibility import post_alert
 from ui.theme import error_palette
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+# QMessageBox is imported where used: making their Python types (and
+# its enums) took a tenth of the window's start-up, before any error (issue 11).
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,8 @@ _open_boxes: set[QMessageBox] = set()
 
 def show_error(parent: QWidget | None, error: BaseException, *, title: str = "Haven") -> None:
     """Show a HavenError's own message, or a generic one (logging the bug) for the rest."""
+    from PySide6.QtWidgets import QMessageBox
+
     if isinstance(error, HavenError):
         message = plain_text(error.message)
         problems = getattr(error, "problems", None)
@@ -62,6 +70,8 @@ def show_error(parent: QWidget | None, error: BaseException, *, title: str = "Ha
 
 
 def _show_message(parent: QWidget | None, title: str, message: str, icon: QMessageBox.Icon) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     if QApplication.instance() is None:
         return
     window = parent.window() if parent is not None else None
@@ -178,6 +188,8 @@ class CrashLog:
         if isinstance(exc, HavenError):
             show_error(None, exc)
         else:
+            from PySide6.QtWidgets import QMessageBox
+
             _show_message(None, "Haven", GENERIC_MESSAGE, QMessageBox.Icon.Critical)
 
     def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
@@ -229,7 +241,7 @@ class InlineError(QLabel):
         self.setAccessibleDescription(text)
         self.setVisible(bool(text))
         if text:
-            QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+            post_alert(self)
 
     def clear_message(self) -> None:
         self.setText("")
@@ -243,4 +255,6 @@ class InlineError(QLabel):
 
 def show_notice(parent: QWidget | None, message: str, *, title: str = "Haven") -> None:
     """A plain information message (not an error), shown the same way as errors."""
+    from PySide6.QtWidgets import QMessageBox
+
     _show_message(parent, title, plain_text(message), QMessageBox.Icon.Information)

@@ -58,8 +58,9 @@ from app.forms.session import (
 )
 from app.service import Haven, SaveResult
 from ui import plain_text
+from ui.accessibility import alert, announce
 from ui.errors import show_error
-from ui.form import alert, announce, discard
+from ui.form import discard
 from ui.form.amend_dialog import AmendDialog
 from ui.form.autosave import (
     Autosaver,
@@ -74,7 +75,7 @@ from ui.form.autosave import (
 )
 from ui.form.form_pages import FormPages, FormPosition
 from ui.received import provenance_text, received_from
-from ui.shortcuts_help import FORM_SHORTCUTS, keys_text
+from ui.shortcuts import FORM_SHORTCUTS, keys_text
 from ui.theme import error_palette
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class FormView(FormPages):
         self.close_button.clicked.connect(self.close_form)
 
     def _install_shortcuts(self) -> None:
-        """Bind ui.shortcuts_help.FORM_SHORTCUTS (the list Help > Keyboard shortcuts
+        """Bind ui.shortcuts.FORM_SHORTCUTS (the list Help > Keyboard shortcuts
         shows) and name them in the buttons' tooltips."""
         slots: dict[str, Callable[[], None]] = {
             "next": self.next_section,

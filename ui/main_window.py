@@ -29,7 +29,6 @@ from app.errors import HavenError
 from app.profile import Session
 from app.service import Haven
 from ui import plain_text
-from ui.children import NewChildDialog
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
 from ui.lock import LockController, Position
@@ -307,6 +306,8 @@ class MainWindow(LockCycle, ShellDialogs, QMainWindow):
         haven = self.haven
         if haven is None or self.workspace is None:
             return
+        from ui.new_child_dialog import NewChildDialog
+
         dialog = NewChildDialog(haven, self.workspace)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(self._child_created)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 from app.errors import HavenError
 from app.service import Haven
 from ui import plain_text
-from ui.form import alert
+from ui.accessibility import alert
 from ui.form.autosave import DraftPlace, saved_place, unfinished_drafts
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -39,6 +39,7 @@ from app.reports.lscb import (
 )
 from app.reports.lscb_output import Progress, save_lscb
 from app.service import Haven
+from ui.accessibility import post_alert
 from ui.errors import InlineError, show_error
 from ui.export.save_path import ask_save_path
 from ui.theme import heading, training_banner
@@ -230,7 +231,7 @@ class ReportDialog(QDialog):
         self.status.setText(text)
         self.status.setAccessibleName(text or "Status")
         if text:
-            QAccessible.updateAccessibility(QAccessibleEvent(self.status, QAccessible.Event.Alert))
+            post_alert(self.status)
 
     def _set_running(self, running: bool) -> None:
         if not running:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from app.errors import HavenError
 from app.forms.dates import format_date
 from app.service import Haven
 from ui import plain_text
+from ui.accessibility import post_alert
 from ui.workers import Task, run_task
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ class RetentionNotice(QFrame):
         self.setAccessibleName("Retention notice")
         self.setAccessibleDescription(text)
         self.setVisible(True)
-        QAccessible.updateAccessibility(QAccessibleEvent(self.message, QAccessible.Event.Alert))
+        post_alert(self.message)
 
     def items(self) -> list[DueRecord]:
         return list(self._items)

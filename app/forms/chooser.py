@@ -10,8 +10,10 @@ Python beyond the profile's own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from app.forms.definitions import FormDefinition
+if TYPE_CHECKING:
+    from app.forms.definitions import FormDefinition
 
 
 def forms_for_role(forms: Iterable[FormDefinition], role: str) -> list[FormDefinition]:

@@ -17,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.forms.definitions import FormDefinition, GuidanceBlock
 from app.forms.problems import DefinitionProblem, definition_error
 from app.forms.registry import FormRegistry
 from app.forms.schema_validation import data_file, schema_problems
 
 if TYPE_CHECKING:
     import yaml
+
+    from app.forms.definitions import FormDefinition, GuidanceBlock
 
 __all__ = ["FormRegistry", "check_forms", "default_forms_dir", "load_registry"]
 

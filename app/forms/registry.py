@@ -10,9 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import FormDefinitionError
-from app.forms.definitions import FormDefinition, GuidanceBlock
+
+if TYPE_CHECKING:  # the registry holds them; the first window needs no form (issue 11)
+    from app.forms.definitions import FormDefinition, GuidanceBlock
 
 
 class FormRegistry:

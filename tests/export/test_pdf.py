@@ -226,6 +226,35 @@ def test_kept_line_breaks_give_the_same_pdf_as_reportlabs_paragraph(
     assert [render_pdf(long_doc), render_pdf(document)] == kept
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain words",
+        "  leading, trailing   and  inner   spaces  ",
+        "tab\tand\u00a0no-break\u2003em space",
+        "line one\nline two\n\n  line four",
+        "Zoë Łukasiewicz Ó Briain — “quoted” 'apostrophe' > 3",
+        "   ",
+        "",
+        "a <b>bold</b> &amp; an entity",
+    ],
+)
+def test_plain_text_paragraphs_match_reportlabs_parser(text):
+    """paragraph_type skips reportlab's HTML parser for text with no tag or entity; the
+    fragments must be the parser's own, font, size, colour and all."""
+    from reportlab.platypus import Paragraph
+
+    from app.export.page import paragraph_styles, paragraph_type, register_fonts
+
+    register_fonts()
+    for style in paragraph_styles().values():
+        ours = paragraph_type()(text, style)
+        theirs = Paragraph(text, style)
+        assert ours.text == theirs.text
+        assert [vars(f) for f in ours.frags] == [vars(f) for f in theirs.frags]
+        assert ours.wrap(200, 1000) == theirs.wrap(200, 1000)
+
+
 def test_control_characters_in_answers_do_not_break_rendering(tools, make_document, pdf_file):
     doc = replace(
         make_document(sections=0),

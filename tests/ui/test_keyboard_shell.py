@@ -243,7 +243,7 @@ def test_mnemonics_are_unique_in_the_dialogs_too(
 
     window = chronology_window
     window.new_child()
-    from ui.children import NewChildDialog
+    from ui.new_child_dialog import NewChildDialog
 
     qtbot.waitUntil(lambda: window.findChild(NewChildDialog) is not None)
     dialog = window.findChild(NewChildDialog)

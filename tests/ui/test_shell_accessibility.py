@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from app.profile import Session
-from ui.children import NewChildDialog
 from ui.first_run import FirstRunDialog
+from ui.new_child_dialog import NewChildDialog
 from ui.widgets.date_input import DateInput
 
 

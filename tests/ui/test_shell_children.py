@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.profile import Session
-from ui.children import NewChildDialog
+from ui.new_child_dialog import NewChildDialog
 
 
 def _dialog(window: Any) -> NewChildDialog | None:

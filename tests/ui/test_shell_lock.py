@@ -157,7 +157,7 @@ def test_lock_closes_open_dialogs_holding_typed_text(
 ) -> None:
     window = window_factory(open_session)
     window.new_child()
-    from ui.children import NewChildDialog
+    from ui.new_child_dialog import NewChildDialog
 
     dialog = window.findChild(NewChildDialog)
     assert dialog is not None

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.profile import ProfilePaths
 from app.training import TRAINING_PASSPHRASE
 from ui.app import Shell
-from ui.children import NewChildDialog
+from ui.new_child_dialog import NewChildDialog
 from ui.theme import TRAINING_BANNER_TEXT
 
 

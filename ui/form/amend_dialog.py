@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.form import alert
+from ui.accessibility import alert
 from ui.theme import error_palette
 
 

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.forms.session import ShownProblem
 from ui import plain_text
-from ui.form import alert, discard, give_alert_role
+from ui.accessibility import alert, give_alert_role
+from ui.form import discard
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.theme import scaled_font
 

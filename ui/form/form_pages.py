@@ -21,7 +21,7 @@ from app.forms.engine import answered_sections, visible_entry_items
 from app.forms.session import CHECK_PAGE, CONTINUE_AGAIN, FormSession, ShownProblem
 from app.service import Haven
 from ui import plain_text
-from ui.form import announce
+from ui.accessibility import announce
 from ui.form.autosave import Autosaver
 from ui.form.form_chrome import FormChrome
 from ui.form.group_editor import GroupEditor

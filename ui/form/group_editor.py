@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.forms.definitions import Item
 from ui import plain_text
-from ui.form import announce, discard
+from ui.accessibility import announce
+from ui.form import discard
 from ui.form.item_widgets import (
     ERROR_COLOUR,
     WARNING_COLOUR,

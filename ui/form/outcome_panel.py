@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from app.forms.engine import Outcome
 from ui import plain_text
-from ui.form import alert, announce, discard, give_alert_role
+from ui.accessibility import alert, announce, give_alert_role
+from ui.form import discard
 from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
 from ui.form.wrap_label import WrapLabel
 from ui.theme import heading, scaled_font

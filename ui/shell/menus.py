@@ -12,7 +12,7 @@ from typing import Protocol
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from ui.shortcuts_help import describe_shortcut
+from ui.shortcuts import describe_shortcut
 from ui.theme import set_high_contrast
 
 

@@ -1,0 +1,113 @@
+"""ui/start_up.py: the collector paused until the first paint, the core before PySide6, and
+PySide6's import hook told about the modules already loaded (issue 11: start-up).
+
+Each test runs a fresh interpreter: the order of imports is the thing under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(tmp_path: Path, script: str) -> dict[str, object]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    out: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return out
+
+
+def test_begin_loads_the_core_before_qt_and_pauses_the_collector(tmp_path: Path) -> None:
+    out = _run(
+        tmp_path,
+        """
+import gc, json, sys
+from ui import start_up
+before = set(sys.modules)
+start_up.begin()
+order = list(sys.modules)
+table = sys.modules["shibokensupport.feature"].pyside_feature_dict
+from ui.theme import heading  # a desktop module, imported after: the hook reads it
+print(json.dumps({
+    "enabled": gc.isenabled(),
+    "core_first": order.index("app.service") < order.index("PySide6.QtWidgets"),
+    "driver_first": order.index("sqlcipher3") < order.index("PySide6.QtWidgets"),
+    "qt_loaded": "PySide6.QtWidgets" in sys.modules,
+    "app.service": table.get("app.service"),
+    "sqlcipher3": table.get("sqlcipher3"),
+    "json": table.get("json"),
+    "ui.theme": table.get("ui.theme"),
+    "ui_before": sorted(m for m in before if m == "ui" or m.startswith("ui.")),
+    "ui_marked": sorted(m for m in table if m.startswith("ui") and table[m] == -1),
+}))
+""",
+    )
+    assert out["enabled"] is False
+    assert out["core_first"] is True and out["driver_first"] is True
+    assert out["qt_loaded"] is True
+    # Already loaded before Qt: marked as the hook would mark them, without reading them.
+    assert out["app.service"] == -1 and out["sqlcipher3"] == -1 and out["json"] == -1
+    # Imported after: the hook's own verdict (the desktop modules do use PySide6).
+    assert out["ui.theme"] == 0
+    # The desktop's own modules are never marked by start_up (they may use PySide).
+    assert out["ui_before"] and out["ui_marked"] == []
+
+
+def test_first_paint_done_freezes_and_resumes_the_collector(tmp_path: Path) -> None:
+    out = _run(
+        tmp_path,
+        """
+import gc, json
+from ui import start_up
+start_up.begin()
+paused = not gc.isenabled()
+start_up.first_paint_done()
+print(json.dumps({"paused": paused, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+""",
+    )
+    assert out["paused"] is True
+    assert out["enabled"] is True
+    assert isinstance(out["frozen"], int) and out["frozen"] > 10_000
+
+
+def test_the_desktop_resumes_collection_once_its_window_has_painted(tmp_path: Path) -> None:
+    # The real entry point's order (ui.__main__: begin, then ui.app.run); the first-run
+    # dialog shows (an empty profile folder) and the app quits after a while.
+    out = _run(
+        tmp_path,
+        f"""
+import gc, json
+from pathlib import Path
+from ui import start_up
+start_up.begin()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+seen = {{}}
+QTimer.singleShot(100, lambda: seen.setdefault("early", gc.isenabled()))
+QTimer.singleShot(1500, app.quit)
+from ui.app import run
+run(Path({str(tmp_path / "profile")!r}))
+print(json.dumps({{"early": seen.get("early"), "after": gc.isenabled()}}))
+""",
+    )
+    assert out["early"] is False  # still paused while the window starts
+    assert out["after"] is True
