@@ -32,8 +32,6 @@ from ui import plain_text
 from ui.clipboard import ClipboardGuard
 from ui.errors import report_unexpected, show_error, show_notice
 from ui.lock import LockController, Position
-from ui.reopen_banner import ReopenDraftBanner
-from ui.retention_notice import RetentionNotice
 from ui.shell.dialogs import ShellDialogs
 from ui.shell.lock_cycle import LockCycle
 from ui.shell.menus import ShellMenus
@@ -58,6 +56,8 @@ if TYPE_CHECKING:
     from ui.outbox_actions import OutboxSender
     from ui.queue_view import QueueView
     from ui.received import ReceivedImporter
+    from ui.reopen_banner import ReopenDraftBanner
+    from ui.retention_notice import RetentionNotice
 
 APP_TITLE = "Haven"
 

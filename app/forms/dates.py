@@ -9,7 +9,6 @@ date of birth.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, time
 
@@ -106,13 +105,38 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
-    last = calendar.monthrange(year, month)[1]
+    last = _days_in_month(year, month)
     return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (following - date(year, month, 1)).days
+
+
+# English month names, whatever the computer's language: the forms, the records and what
+# is shared are in English (calendar.month_name follows the locale Qt sets at start-up,
+# and importing calendar and locale was a little of every start, issue 11).
+MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_date(day: date) -> str:
     """A date in words as GOV.UK writes them: ``2 April 2011``."""
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
 
 
 def format_datetime(moment: datetime) -> str:

@@ -106,6 +106,8 @@ def _window(qtbot: QtBot, folder: Path, fake_wait: Any) -> MainWindow:
     qtbot.waitExposed(window)
     window.activateWindow()
     window.open_session(unlock(folder, PASSPHRASE))
+    # The banners are made once the window has painted (ui.shell.lock_cycle._add_banners).
+    qtbot.waitUntil(lambda: window.reopen_banner is not None)
     return window
 
 
@@ -192,7 +194,8 @@ def test_no_offer_after_a_clean_stop(qtbot: QtBot, window_factory: Any, open_ses
     haven = window.haven
     child = haven.add_child("Jamie Example", "2012-02-10")
     record = haven.start_record(child.id, "screening")
-    assert window.reopen_banner is not None and not window.reopen_banner.isVisible()
+    qtbot.waitUntil(lambda: window.reopen_banner is not None)
+    assert not window.reopen_banner.isVisible()
     assert unfinished_drafts(haven) == []
     window.open_record(record.id)
     assert window.reopen_banner.load(haven) is False

@@ -156,7 +156,9 @@ def test_tab_follows_the_reading_order(qtbot: QtBot, chronology_window: Any) -> 
 def test_mnemonics_are_unique_in_every_view(qtbot: QtBot, chronology_window: Any) -> None:
     window = chronology_window
     assert_unique_mnemonics(window)
-    # The retention notice and the crash banner sit above every view when they show.
+    # The retention notice and the crash banner sit above every view when they show (made
+    # once the window has painted).
+    qtbot.waitUntil(lambda: window.reopen_banner is not None)
     for banner in (window.retention_notice, window.reopen_banner):
         banner.setVisible(True)
     window.retention_notice.show_button.setVisible(True)

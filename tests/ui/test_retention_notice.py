@@ -192,6 +192,7 @@ def test_the_main_window_shows_the_notice_after_unlock(qtbot: object, tmp_path: 
     try:
         window.show()
         window.open_session(session)
+        qtbot.waitUntil(lambda: window.retention_notice is not None)  # type: ignore[attr-defined]
         notice = window.retention_notice
         assert notice is not None
         qtbot.waitUntil(notice.isVisible, timeout=10_000)  # type: ignore[attr-defined]

@@ -22,10 +22,7 @@ from app.profile import Session
 from app.service import Haven
 from ui import plain_text
 from ui.errors import report_unexpected, show_error
-from ui.form.autosave import DraftPlace
 from ui.lock import LockController, Position
-from ui.reopen_banner import ReopenDraftBanner
-from ui.retention_notice import RetentionNotice
 from ui.shell.workspace import Workspace, position_parts
 from ui.unlock import UnlockScreen, Wait
 from ui.workers import run_task
@@ -35,6 +32,8 @@ if TYPE_CHECKING:
     from ui.chronology import ChronologyView
     from ui.my_work import MyWorkView
     from ui.queue_view import QueueView
+    from ui.reopen_banner import ReopenDraftBanner
+    from ui.retention_notice import RetentionNotice
 
     _Window = QMainWindow
 else:
@@ -42,7 +41,8 @@ else:
 
 # The queue count and the retention notice read the whole store in workers: started once
 # the window has painted, so that they do not hold the store, the GIL and the two cores
-# while it paints.
+# while it paints. The banners above the list (crash recovery, retention) are hidden until
+# they have something to say, so they are made then too (issue 11: start-up).
 AFTER_FIRST_PAINT_MS = 250
 
 
@@ -126,31 +126,6 @@ class LockCycle(_Window):
         panel = self.workspace.children_panel
         panel.child_selected.connect(self.show_child)
         panel.new_child_requested.connect(self.new_child)
-        # SPEC 3: a warning before the retention policy deletes anything; it lives in the
-        # workspace, so it goes with it on lock and is worked out again on unlock.
-        self.retention_notice = RetentionNotice(self.workspace)
-        self.workspace.outer_layout.insertWidget(0, self.retention_notice)
-        # Worked out after the window has painted: it reads every record (issue 11).
-        QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._load_retention_notice(haven))
-        # After a crash: the offer to reopen the unfinished draft, above everything.
-        self.reopen_banner = ReopenDraftBanner(self.workspace)
-        self.workspace.outer_layout.insertWidget(0, self.reopen_banner)
-        self.reopen_banner.reopen_requested.connect(self._reopen_draft)
-        self.reopen_banner.dismissed.connect(self.focus_children)
-        # Both banners are made after the list but shown above it: first in Tab order too.
-        notice, banner = self.retention_notice, self.reopen_banner
-        chain: list[QWidget] = [
-            banner.reopen_button,
-            banner.dismiss_button,
-            notice.show_button,
-            notice.dismiss_button,
-            notice.list,
-            panel.search,
-            panel.list,
-            panel.new_button,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
         panel.search.setToolTip("Search children and records (Ctrl+F)")
         panel.new_button.setToolTip("Add a child or young person (Ctrl+N)")
         self.pages.addWidget(self.workspace)
@@ -166,8 +141,8 @@ class LockCycle(_Window):
             self._restore(position)
         else:
             panel.list.setFocus()
-            if self.reopen_banner.load(haven):
-                self.reopen_banner.offer()
+        offer = position is None
+        QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._add_banners(haven, offer=offer))
         if session.keychain_note:
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
         # After the window has painted: the count reads the whole store (issue 11).
@@ -179,6 +154,8 @@ class LockCycle(_Window):
 
     def _reopen_draft(self, record_id: str, place: object) -> None:
         """The crash banner's Reopen: the draft, at the section and question it was on."""
+        from ui.form.autosave import DraftPlace
+
         haven = self.haven
         if haven is None or self.workspace is None:
             return
@@ -280,7 +257,43 @@ class LockCycle(_Window):
         if self.haven is haven and self.workspace is not None:
             run_task(haven.registry.ids, context=self.workspace)  # a failure is shown
 
-    def _load_retention_notice(self, haven: Haven) -> None:
-        notice = self.retention_notice
-        if self.haven is haven and notice is not None and shiboken6.isValid(notice):
-            notice.load(haven)
+    def _add_banners(self, haven: Haven, *, offer: bool) -> None:
+        """The banners above the list, once the window has painted (AFTER_FIRST_PAINT_MS).
+
+        SPEC 3: a warning before the retention policy deletes anything (it reads every
+        record, in a worker); after a crash, the offer to reopen the unfinished draft, above
+        everything, with the focus (`offer`: not when returning to where the user was after
+        a lock). They live in the workspace, so they go with it on lock and are worked out
+        again on unlock.
+        """
+        workspace = self.workspace
+        if self.haven is not haven or workspace is None or not shiboken6.isValid(workspace):
+            return  # locked (or locked and unlocked again) before they were made
+        from ui.reopen_banner import ReopenDraftBanner
+        from ui.retention_notice import RetentionNotice
+
+        notice = RetentionNotice(workspace)
+        workspace.outer_layout.insertWidget(0, notice)
+        banner = ReopenDraftBanner(workspace)
+        workspace.outer_layout.insertWidget(0, banner)
+        banner.reopen_requested.connect(self._reopen_draft)
+        banner.dismissed.connect(self.focus_children)
+        self.retention_notice, self.reopen_banner = notice, banner
+        # Made after the list but shown above it: first in Tab order too.
+        panel = workspace.children_panel
+        chain: list[QWidget] = [
+            banner.reopen_button,
+            banner.dismiss_button,
+            notice.show_button,
+            notice.dismiss_button,
+            notice.list,
+            panel.search,
+            panel.list,
+            panel.new_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        notice.load(haven)
+        # The offer takes the focus only if the user has not gone elsewhere meanwhile.
+        if offer and banner.load(haven) and self.view_name == "children":
+            banner.offer()
