@@ -22,6 +22,7 @@ import textwrap
 import types
 import weakref
 import zlib
+from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -356,14 +357,49 @@ def _presubset_accumulator() -> Any:
     (about 20 ms of a 30 ms signature). The font is already cut to the stamp's
     characters, so its bytes are embedded as they are: the glyph ids stay the font's own,
     as pyHanko's subset (retain_gids) keeps them, and the stamp draws the same.
+
+    pyHanko also parses the font (fontTools and HarfBuzz) for every signature, about
+    1 ms: the parsed font is kept per font (`_parsed_stamp_font`, read only once made)
+    and each accumulator gets the per-document state pyHanko's own __init__ gives it.
     """
     from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+    from pyhanko.pdf_utils.font.api import FontEngine
+    from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator
 
     class _PresubsetAccumulator(GlyphAccumulator):
-        def __init__(self, font_bytes: bytes, **kwargs: Any) -> None:
-            super().__init__(font_handle=BytesIO(font_bytes), **kwargs)
-            cidfont = self.cidfont_obj
+        def __init__(
+            self, font_bytes: bytes, *, writer: Any, font_size: int, obj_stream: Any = None
+        ) -> None:
+            parsed = _parsed_stamp_font(font_bytes)
+            # GlyphAccumulator.__init__ for TrueType outlines (DejaVu's), with the
+            # default shaping options; tests/export/test_stamp_font.py checks that it
+            # leaves the same attributes as pyHanko's own.
+            FontEngine.__init__(
+                self,
+                writer,
+                parsed.ps_name,
+                embedded_subset=True,
+                obj_stream=obj_stream,
+                font_size=font_size,
+            )
+            self.hb_font = parsed.hb_font
+            self.tt = parsed.tt
+            self._font_ref = writer.allocate_placeholder()
+            self.cff_charset = None
+            self.use_raw_gids = True
+            self.cidfont_obj = cidfont = CIDFontType2(parsed.tt, parsed.ps_name, self.subset_prefix)
+            self.features = None
+            self.units_per_em = parsed.units_per_em
+            self._glyphs: dict[int, tuple[int, int]] = {}
+            self._glyph_set = parsed.glyph_set
+            self._cid_to_unicode: dict[int, str] = {}
+            self._GlyphAccumulator__reverse_cmap = None
+            self.ot_language_tag = None
+            self.ot_script_tag = None
+            self.writing_direction = None
+            self.bcp47_lang_code = None
+            self._write_prepared = False
+            self._subset_created = True  # nothing left to cut
 
             def set_font_file(writer: Any) -> Any:
                 stream = generic.StreamObject(
@@ -375,11 +411,46 @@ def _presubset_accumulator() -> Any:
                 cidfont._font_descriptor[generic.pdf_name("/FontFile2")] = ref
                 return ref
 
-            if cidfont["/Subtype"] == "/CIDFontType2":  # TrueType outlines, as DejaVu's
-                cidfont.set_font_file = set_font_file  # type: ignore[method-assign]
-                self._subset_created = True  # nothing left to cut
+            cidfont.set_font_file = set_font_file  # type: ignore[method-assign]
 
     return _PresubsetAccumulator
+
+
+@dataclass(frozen=True)
+class _ParsedFont:
+    """What pyHanko's GlyphAccumulator reads from a font, shared by every signature."""
+
+    tt: Any
+    hb_font: Any
+    ps_name: str
+    units_per_em: int
+    glyph_set: Any
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_stamp_font(font_bytes: bytes) -> _ParsedFont:
+    """The stamp font parsed as GlyphAccumulator parses it, the tables and glyph widths it
+    reads loaded now so that later signatures (on any thread) only read them."""
+    import uharfbuzz as hb  # type: ignore[import-untyped]
+    from fontTools.ttLib.ttFont import TTFont  # type: ignore[import-untyped]
+    from pyhanko.pdf_utils.font.opentype import _read_ps_name
+
+    tt = TTFont(BytesIO(font_bytes))
+    if "glyf" not in tt or "CFF " in tt:
+        raise ExportError("The signature stamp font must have TrueType outlines.")
+    for tag in ("head", "hhea", "maxp", "OS/2", "post", "name", "cmap", "hmtx"):
+        tt[tag]  # what the accumulator and its font descriptor read (not GPOS and the rest)
+    glyph_set = tt.getGlyphSet(preferCFF=True)
+    for name in tt.getGlyphOrder():
+        _ = glyph_set[name].width
+    tt["cmap"].buildReversed()
+    return _ParsedFont(
+        tt=tt,
+        hb_font=hb.Font(hb.Face(font_bytes)),
+        ps_name=_read_ps_name(tt),
+        units_per_em=tt["head"].unitsPerEm,
+        glyph_set=glyph_set,
+    )
 
 
 @functools.lru_cache(maxsize=16)

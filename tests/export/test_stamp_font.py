@@ -36,3 +36,29 @@ def test_ascii_stamps_use_the_shipped_font_and_others_a_fresh_cut() -> None:
     accented = TTFont(BytesIO(_stamp_font_bytes("ëŁ")))
     assert {ord("ë"), ord("Ł")} <= set(accented.getBestCmap())
     assert accented["head"].unitsPerEm == 1000
+
+
+def test_the_stamp_accumulator_sets_up_what_pyhankos_own_does() -> None:
+    """_presubset_accumulator keeps the parsed font between signatures and gives each
+    accumulator the per-document state GlyphAccumulator.__init__ would: the same
+    attributes, the same shaping and the same font dictionaries. A pyHanko upgrade that
+    changes its __init__ fails here rather than in a signed PDF."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    from app.export.signing import _presubset_accumulator
+
+    font = _stamp_font_bytes("")
+    ours = _presubset_accumulator()(font, writer=PdfFileWriter(), font_size=9)
+    theirs = GlyphAccumulator(PdfFileWriter(), BytesIO(font), 9)
+    assert set(vars(ours)) == set(vars(theirs))
+    assert ours.units_per_em == theirs.units_per_em
+    assert ours.cidfont_obj.name.split("+")[1] == theirs.cidfont_obj.name.split("+")[1]
+    for text in ("Digitally signed by: Bench Worker", "Date: 3 March 2026 (signer's clock)"):
+        assert ours.shape(text) == theirs.shape(text)
+    assert ours._cid_to_unicode == theirs._cid_to_unicode
+    assert ours._glyphs == theirs._glyphs
+    # A second accumulator starts empty: nothing of the first document's glyphs is shared.
+    again = _presubset_accumulator()(font, writer=PdfFileWriter(), font_size=9)
+    assert again._glyphs == {} and again._cid_to_unicode == {}
+    assert again.tt is ours.tt
