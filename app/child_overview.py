@@ -13,11 +13,11 @@ from datetime import date, datetime
 
 from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter
 from app.forms.dates import naive_local, parse_datetime
-from app.forms.missing import RepeatWindow, repeat_missing, return_interview_status
 from app.haven_base import HavenBase
 
-# The forms engine (app.forms.engine) is imported where it is used, not here: the first
-# window needs none of it and importing it was a tenth of the start-up (issue 11).
+# The forms engine (app.forms.engine) and the missing-episode rules (app.forms.missing)
+# are imported where they are used, not here: the first window needs neither, and
+# importing the engine was a tenth of the start-up (issue 11).
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class ChildOverview(HavenBase):
         return self.repo.list_episodes(subject_id)
 
     def episode_flags(self, episode: MissingEpisode) -> list[str]:
+        from app.forms.missing import return_interview_status
+
         returned = parse_datetime(episode.returned_at)
         if returned is None or episode.interviewed_at:
             return []
@@ -64,6 +66,8 @@ class ChildOverview(HavenBase):
 
     def repeat_missing_episodes(self, subject_id: str) -> tuple[list[str], str] | None:
         """Section 11: the episode ids that make a child repeat-missing, and the flag text."""
+        from app.forms.missing import RepeatWindow, repeat_missing
+
         settings = self.settings()
         episodes = [e for e in self.repo.list_episodes(subject_id) if e.missing_from]
         days = int(str(settings["repeat_missing_window_days"]))
