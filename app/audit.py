@@ -96,11 +96,21 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def append(conn: Any, actor: str, action: str, record_id: str | None, detail: str = "") -> int:
+def append(
+    conn: Any,
+    actor: str,
+    action: str,
+    record_id: str | None,
+    detail: str = "",
+    *,
+    at: str | None = None,
+) -> int:
     """Append one entry using an open transaction's connection; returns its sequence number.
 
     `detail` must hold no personal data: recipients' functional mailboxes, reasons codes,
-    form ids and counts are fine; names and answers are not.
+    form ids and counts are fine; names and answers are not. `at` is for an entry owed
+    since an earlier moment (autosave's "change", written after the keystroke by
+    app.store.audit_store): it carries the time the change was made, not written.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -113,7 +123,7 @@ def append(conn: Any, actor: str, action: str, record_id: str | None, detail: st
         else conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     )
     seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
-    at = now_utc()
+    at = at or now_utc()
     digest = entry_hash(prev, seq, at, actor, action, record_id, detail)
     conn.execute(
         "INSERT INTO audit (seq, at, actor, action, record_id, detail, prev_hash, hash)"

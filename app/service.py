@@ -158,9 +158,11 @@ class Haven(ChildOverview):
     def save_draft(self, record_id: str, answers: Mapping[str, Any]) -> SaveResult:
         """Autosave: validate (for the draft's error count), then one short transaction.
 
-        The search index is not rewritten on every keystroke (issue 11): the transaction
-        queues it (index_pending) and `index_pending()` writes it on search, completion,
-        unlock or when the window is idle, so a save killed mid-typing is still found.
+        Neither the search index nor the audit log is written on every keystroke (issue
+        11): the transaction queues the index rewrite and owes the coalesced "change"
+        entry (index_pending), and `flush_pending()` writes both on search, completion,
+        unlock, a section change or when the form is idle, so a save killed mid-typing
+        is still found and logged when the profile is next opened.
         """
         from app.forms.engine import validate
 
@@ -179,11 +181,22 @@ class Haven(ChildOverview):
         )
         return SaveResult(saved_at, problems)
 
+    def flush_pending(self) -> int:
+        """Write everything autosave left owed: the search-index rows and the audit
+        log's "change" entries; returns how many records were queued.
+
+        Safe off the UI thread and while saves go on: a save that lands after the queue
+        was read stays queued for the next drain (see RecordsStore.index_records).
+        """
+        return self.index_pending()
+
     def index_pending(self) -> int:
-        """Write the search-index rows autosave queued; returns how many were queued.
+        """Write the search-index rows autosave queued, and the audit entries it owes
+        (in the same transaction); returns how many records were queued.
 
         Summaries are made here, from the stored answers, by the same `summarise` the
-        index always used; a record gone since (deleted, purged) just loses its marker.
+        index always used; a record gone since (deleted, purged) just loses its marker,
+        after its owed entry is written.
         """
         from app.forms.engine import summarise
 

@@ -193,6 +193,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 6: a record's children (its sharing decision, a return interview's episode form) are
     # looked up by parent on every export; without an index that read every record.
     ("CREATE INDEX records_parent ON records(parent_id)",),
+    # 7: autosave also owes the audit log its coalesced "change" entry (issue 11): the
+    # keystroke's transaction notes who changed the record and when the first unaudited
+    # change was, and the drain (app.store.audit_store) writes the entry.
+    (
+        "ALTER TABLE index_pending ADD COLUMN audit_actor TEXT",
+        "ALTER TABLE index_pending ADD COLUMN audit_at TEXT",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,17 +1,18 @@
 """Records and their version chain: drafts, autosave, complete, amend, delete, status.
 
-Autosave (`save_draft`) is a single UPDATE plus, at most once in five minutes per record
-and user, an audit entry. With `defer_index` (the keystroke path, issue 11) the search
-index is not rewritten there: a small `index_pending` row is written in the same
-transaction instead, and `index_records` writes the index rows later (on search, on
-completion, on unlock, when the UI is idle). Because the marker commits with the answers,
-a process killed right after a save still has the work queued when it is next opened."""
+Autosave with `defer_index` (the keystroke path, issue 11) is one UPDATE and one small
+`index_pending` upsert (plus the episode row for forms that map one): neither the search
+index nor the audit log is read or written there. The pending row queues the record's
+index rewrite and notes that a "change" entry is owed; `index_records` writes both later
+(on search, completion, section change, idle, unlock), and every other transaction here
+that logs something writes what is owed first (app.store.audit_store). Because the
+marker commits with the answers, a process killed right after a save still has the work
+queued when it is next opened."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from app import audit
@@ -24,7 +25,6 @@ from app.store.audit_store import AuditStore
 from app.store.children_store import ChildrenStore
 from app.store.episodes_store import EpisodesStore
 from app.store.rows import (
-    _CHANGE_COALESCE,
     _RECORD_COLUMNS,
     _now,
     _record,
@@ -52,6 +52,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         now = _now()
         record_id = str(uuid.uuid4())
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             ref = unique_ref(conn, "records", "HVN")
             conn.execute(
                 "INSERT INTO records (id, ref, subject_id, form_id, form_version, status,"
@@ -91,8 +92,10 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
 
         `episode` (missing_from, returned_at) keeps the episodes table in step for forms
         whose definition maps answers onto it (`record_fields`). With `defer_index` the
-        search-index row is queued (index_pending) rather than rewritten; `summary` is
-        then unused, the caller summarises when it drains the queue.
+        search-index row is queued (index_pending) rather than rewritten and the audit
+        "change" entry is owed in the same row; `summary` is then unused, the caller
+        summarises when it drains the queue. Without it (not a keystroke: a new record's
+        first save, completion) both are written here.
         """
         now = _now()
         with self.db.transaction() as conn:
@@ -110,17 +113,22 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                 (json.dumps(answers, ensure_ascii=False), problem_count, now, record_id),
             )
             if defer_index:
+                # The first unaudited change's actor and time stay until the entry is
+                # written; later saves only bump the version the index drain compares.
                 conn.execute(
-                    "INSERT INTO index_pending (record_id) VALUES (?)"
-                    " ON CONFLICT(record_id) DO UPDATE SET seq = seq + 1",
-                    (record_id,),
+                    "INSERT INTO index_pending (record_id, audit_actor, audit_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET seq = seq + 1,"
+                    " audit_actor = coalesce(audit_actor, excluded.audit_actor),"
+                    " audit_at = coalesce(audit_at, excluded.audit_at)",
+                    (record_id, actor, audit.now_utc()),
                 )
             else:
                 self._index(conn, "record", record_id, str(row[1]), f"{row[2]} {summary}")
             if episode is not None:
                 self._upsert_episode(conn, record_id, str(row[1]), episode[0], episode[1], now)
-            if not self._recent_change(conn, actor, record_id):
-                audit.append(conn, actor, "change", record_id)
+            if not defer_index:
+                self._write_owed_audit(conn)
+                self._change_entry(conn, actor, record_id, audit.now_utc())
         return now
 
     def pending_index(self) -> list[tuple[str, int]]:
@@ -136,8 +144,11 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         One transaction for the lot. A marker is cleared only if no save queued the record
         again since it was read (its version is unchanged), so a save racing the drain is
         indexed by the next one. None drops the marker of a record that no longer exists.
+        The owed audit entries are written first, in the same transaction, so clearing a
+        marker never drops one.
         """
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             for record_id, seq, summary in entries:
                 if summary is not None:
                     row = conn.execute(
@@ -190,6 +201,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         """Lock a validated draft (the caller has validated it with the form's engine)."""
         now = _now()
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             row = conn.execute(
                 "SELECT status, subject_id, ref, form_id FROM records WHERE id = ?", (record_id,)
             ).fetchone()
@@ -228,6 +240,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         now = _now()
         new_id = str(uuid.uuid4())
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             conn.execute(
                 "INSERT INTO records (id, ref, subject_id, form_id, form_version, status,"
                 " answers, problem_count, created_at, updated_at, created_by, version,"
@@ -264,6 +277,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         if not record.is_draft:
             raise InvalidState("Only drafts can be deleted; completed records are kept.")
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)  # the draft's changes are logged before its deletion
             if record.supersedes:
                 conn.execute(
                     "UPDATE records SET superseded_by = NULL WHERE id = ?", (record.supersedes,)
@@ -288,6 +302,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         if record.is_draft or status not in order:
             raise InvalidState("That record cannot move to that state.")
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             if order[status] > order[record.status]:
                 conn.execute(
                     "UPDATE records SET status = ?, updated_at = ? WHERE id = ?",
@@ -300,6 +315,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         if record.is_draft:
             raise InvalidState("Only a completed record can be marked reviewed.")
         with self.db.transaction() as conn:
+            self._write_owed_audit(conn)
             conn.execute(
                 "UPDATE records SET reviewed_at = ?, reviewed_by = ?, review_comment = ?"
                 " WHERE id = ?",
@@ -320,14 +336,3 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
             _record(r)
             for r in self.db.execute(sql + " ORDER BY updated_at DESC, rowid DESC", params)
         ]
-
-    def _recent_change(self, conn: Any, actor: str, record_id: str) -> bool:
-        row = conn.execute(
-            "SELECT actor, action, record_id, at FROM audit ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        if row is None or row[0] != actor or row[2] != record_id:
-            return False
-        if row[1] not in ("change", "create"):
-            return False
-        at = datetime.fromisoformat(str(row[3]))
-        return datetime.now(UTC) - at < _CHANGE_COALESCE

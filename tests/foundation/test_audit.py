@@ -121,6 +121,14 @@ def test_every_repository_action_appends_an_entry_without_answer_content(
         session.lock()
 
 
+def _logged(session: Session, record_id: str) -> list[str]:
+    """The log as stored right now, read without writing what autosave owes."""
+    rows = session.repo.db.execute(
+        "SELECT action FROM audit WHERE record_id = ? ORDER BY seq", (record_id,)
+    )
+    return [str(r[0]) for r in rows]
+
+
 def test_autosave_coalesces_change_entries(tmp_path: Path, new_profile: ProfileFactory) -> None:
     session = new_profile(tmp_path / "a", PASSPHRASE)
     repo, actor = session.repo, session.actor
@@ -128,10 +136,133 @@ def test_autosave_coalesces_change_entries(tmp_path: Path, new_profile: ProfileF
     record = repo.create_draft(actor, child.id, "screening", 1, {})
     repo.get_record(record.id, viewer=actor)
     for n in range(30):
-        repo.save_draft(actor, record.id, {"n": n})
+        repo.save_draft(actor, record.id, {"n": n}, defer_index=True)
+    # The keystroke transactions only owe the entry (issue 11) ...
+    assert _logged(session, record.id) == ["create", "view"]
+    # ... which the drain writes once for the 30 saves; reading the log drains first.
+    assert repo.write_owed_audit() == 1
+    assert _logged(session, record.id) == ["create", "view", "change"]
+    assert repo.write_owed_audit() == 0
+    repo.save_draft(actor, record.id, {"n": 30}, defer_index=True)
     actions = [e.action for e in repo.audit_entries(record.id)]
-    assert actions == ["create", "view", "change"]
-    assert repo.get_record(record.id).answers == {"n": 29}
+    assert actions == ["create", "view", "change"]  # still the same five minutes
+    assert repo.get_record(record.id).answers == {"n": 30}
+
+
+def test_a_save_without_deferring_logs_its_change_at_once(
+    tmp_path: Path, new_profile: ProfileFactory
+) -> None:
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.get_record(record.id, viewer=actor)
+    for n in range(3):
+        repo.save_draft(actor, record.id, {"n": n})
+    assert _logged(session, record.id) == ["create", "view", "change"]
+
+
+def test_an_owed_change_keeps_its_time_and_place_in_the_log(
+    tmp_path: Path, new_profile: ProfileFactory
+) -> None:
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.audit(actor, "validate", record.id, "0 problem(s)")
+    repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
+    (owed_at,) = [str(r[0]) for r in repo.db.execute("SELECT audit_at FROM index_pending")]
+    repo.save_draft(actor, record.id, {"n": 2}, defer_index=True)
+    # Another entry for the record: the owed change is written before it, at its time.
+    repo.audit(actor, "alert-shown", record.id, "immediate-referral")
+    entries = repo.audit_entries(record.id)
+    assert [e.action for e in entries] == ["create", "validate", "change", "alert-shown"]
+    assert entries[2].at == owed_at
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+    assert repo.verify_audit().ok
+
+
+def test_a_save_racing_the_drain_still_owes_its_entry(
+    tmp_path: Path, new_profile: ProfileFactory
+) -> None:
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.audit(actor, "validate", record.id)
+    repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
+    (queued,) = repo.pending_index()  # a drain reads the queue ...
+    repo.audit(actor, "alert-shown", record.id, "x")  # (writes the first change)
+    repo.save_draft(actor, record.id, {"n": 2}, defer_index=True)  # ... a save lands ...
+    repo.index_records([(record.id, queued[1], "")])  # ... and the drain writes
+    assert _logged(session, record.id) == [
+        "create",
+        "validate",
+        "change",
+        "alert-shown",
+        "change",
+    ]
+    assert [r for r, _ in repo.pending_index()] == [record.id]  # the index is still due
+    repo.save_draft(actor, record.id, {"n": 3}, defer_index=True)
+    repo.audit(actor, "validate", record.id)
+    repo.save_draft(actor, record.id, {"n": 4}, defer_index=True)
+    assert [e.action for e in repo.audit_entries(record.id)][5:] == ["validate", "change"]
+
+
+@pytest.mark.parametrize("ending", ["complete", "delete"])
+def test_completing_or_deleting_logs_the_owed_change_once_first(
+    tmp_path: Path, new_profile: ProfileFactory, ending: str
+) -> None:
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.audit(actor, "validate", record.id)
+    for n in range(3):
+        repo.save_draft(actor, record.id, {"n": n}, defer_index=True)
+    if ending == "complete":
+        repo.complete_record(actor, record.id, {"n": 2})
+    else:
+        repo.delete_draft(actor, record.id)
+    assert _logged(session, record.id) == ["create", "validate", "change", ending]
+    assert repo.pending_index() == []
+    assert repo.write_owed_audit() == 0
+    assert [e.action for e in repo.audit_entries(record.id)][-2:] == ["change", ending]
+
+
+def test_an_amended_version_logs_its_owed_change_before_completing_and_amending(
+    tmp_path: Path, new_profile: ProfileFactory
+) -> None:
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    first = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.complete_record(actor, first.id, {})
+    second = repo.amend_record(actor, first.id, "wrong date")
+    repo.save_draft(actor, second.id, {"n": 1}, defer_index=True)
+    repo.complete_record(actor, second.id, {"n": 1})
+    third = repo.amend_record(actor, second.id, "another")
+    repo.save_draft(actor, third.id, {"n": 2}, defer_index=True)
+    assert _logged(session, second.id) == ["amend", "change", "complete"]
+    assert [e.action for e in repo.audit_entries(third.id)] == ["amend", "change"]
+    assert repo.verify_audit().ok
+
+
+def test_an_entry_owed_for_a_record_gone_since_is_still_written(
+    tmp_path: Path, new_profile: ProfileFactory
+) -> None:
+    """A purge deletes rows without asking the records store; what was owed stays owed."""
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    repo.audit(actor, "validate", record.id)
+    repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
+    with repo.db.transaction() as conn:  # what a purge's transaction does to the record
+        conn.execute("DELETE FROM search_keys WHERE item_id = ?", (record.id,))
+        conn.execute("DELETE FROM records WHERE id = ?", (record.id,))
+    assert repo.verify_audit().ok
+    assert _logged(session, record.id) == ["create", "validate", "change"]
 
 
 # ---- tampering ---------------------------------------------------------------------------

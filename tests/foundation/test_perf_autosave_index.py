@@ -2,8 +2,9 @@
 
 Issue 11: "the search index and audit coalescing happen off the keystroke transaction ...
 without ever losing an index update (test: kill after save, reopen, search finds it)". The
-save queues the record in `index_pending` in its own transaction; search, completion and
-`Haven.index_pending()` write the index rows.
+save queues the record in `index_pending` in its own transaction, with the audit "change"
+entry it owes; search, completion and `Haven.flush_pending()` write the index rows and the
+entry, and the log writes what is owed before anything else is logged or read.
 """
 
 from __future__ import annotations
@@ -59,6 +60,27 @@ def test_a_save_after_the_drain_read_stays_queued(
     assert [h.item_id for h in haven.search(WORD)] == [record_id]
 
 
+def test_the_drain_writes_the_index_and_the_owed_change_together(
+    tmp_path: Path, new_profile: Callable[..., Session]
+) -> None:
+    haven = Haven(new_profile(tmp_path / "profile"))
+    record_id = _draft(haven)
+    haven.repo.audit(haven.actor, "validate", record_id)
+    answers = dict(haven.record(record_id).answers)
+    for n in range(5):
+        answers["address"] = f"{n} {WORD} Lane"
+        haven.save_draft(record_id, answers)
+    owed = haven.repo.db.execute("SELECT audit_actor FROM index_pending")
+    assert [r[0] for r in owed] == [haven.actor]
+    assert haven.flush_pending() == 1
+    assert haven.repo.pending_index() == []
+    assert [h.item_id for h in haven.repo.search(WORD)] == [record_id]
+    stored = haven.repo.db.execute(
+        "SELECT action FROM audit WHERE record_id = ? ORDER BY seq", (record_id,)
+    )
+    assert [r[0] for r in stored] == ["create", "validate", "change"]
+
+
 def test_deleting_a_draft_clears_its_queued_index(
     tmp_path: Path, new_profile: Callable[..., Session]
 ) -> None:
@@ -99,6 +121,16 @@ def test_killed_right_after_a_save_the_words_are_still_found(
     haven = Haven(unlock(folder, passphrase))
     try:
         assert [r for r, _seq in haven.repo.pending_index()] == [record_id]
-        assert [h.item_id for h in haven.search(WORD)] == [record_id]
+        # Unlocking logged itself, so the owed change went into the log just before it.
+        logged = haven.repo.db.execute(
+            "SELECT action, record_id FROM audit ORDER BY seq DESC LIMIT 2"
+        )
+        assert [tuple(r) for r in logged] == [("unlock", None), ("change", record_id)]
+        assert haven.flush_pending() == 1
+        assert [h.item_id for h in haven.repo.search(WORD)] == [record_id]
+        assert haven.repo.pending_index() == []
+        changes = [e for e in haven.repo.audit_entries(record_id) if e.action == "change"]
+        assert len(changes) == 1 and changes[0].actor == haven.actor
+        assert haven.repo.verify_audit().ok
     finally:
         haven.session.lock()
