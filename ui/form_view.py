@@ -20,11 +20,14 @@ pressing Continue again moves on (a draft may be incomplete) and the section sta
 "There is a problem". Once shown, a message disappears as soon as its answer is fixed.
 Completion is refused while any error remains.
 
-Drafts save themselves (ui/form/autosave.py). Completed records open read-only: every
-input stays focusable and readable but cannot change; "Amend" asks why and opens the new
-version (SPEC 3); a record received from another Haven says where it came from and is
-never amended here. Nothing here logs or titles a window with anything but the record's
-opaque reference.
+Drafts save themselves (ui/form/autosave.py). A save only queues the record's search-index
+rewrite and its audit "change" entry (issue 11); the view has them written off the UI
+thread (`Haven.flush_pending` through ui.workers) when the user changes section, pauses
+typing for `IDLE_DRAIN_MS`, or leaves the record (`save_now`). Completed records open
+read-only: every input stays focusable and readable but cannot change; "Amend" asks why
+and opens the new version (SPEC 3); a record received from another Haven says where it
+came from and is never amended here. Nothing here logs or titles a window with anything
+but the record's opaque reference.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -77,8 +81,12 @@ from ui.form.form_pages import FormPages, FormPosition
 from ui.received import provenance_text, received_from
 from ui.shortcuts import FORM_SHORTCUTS, keys_text
 from ui.theme import error_palette
+from ui.workers import Task, run_task
 
 log = logging.getLogger(__name__)
+
+# A pause in typing this long has the queued index rows and audit entry written.
+IDLE_DRAIN_MS = 3000
 
 
 class FormView(FormPages):
@@ -115,6 +123,15 @@ class FormView(FormPages):
         self.autosaver = Autosaver(self._save, self)
         self.autosaver.saved.connect(self._after_save)
         self.autosaver.failed.connect(self._save_failed)
+        # Saves since the last drain started; the drain in flight; a drain asked for
+        # while one ran (one at a time: the second one starts when the first ends).
+        self._undrained = False
+        self._drain_task: Task | None = None
+        self._drain_again = False
+        self._idle_drain = QTimer(self)
+        self._idle_drain.setSingleShot(True)
+        self._idle_drain.setInterval(IDLE_DRAIN_MS)
+        self._idle_drain.timeout.connect(self.drain_pending)
         self._connect_chrome()
         self._install_shortcuts()
         app = QApplication.instance()
@@ -439,6 +456,9 @@ class FormView(FormPages):
         self._place_written = place
 
     def _after_save(self, result: SaveResult) -> None:
+        self._undrained = True
+        if not self._cleared:
+            self._idle_drain.start()
         text = f"Saved at {local_time(result.saved_at)}"
         self.saved_label.setText(text)
         self.saved_label.setAccessibleName(text)
@@ -465,14 +485,61 @@ class FormView(FormPages):
         if not self.read_only and not self._cleared:
             announce(self.saved_label, self.saved_label.text())
 
-    def save_now(self) -> None:
-        """Write any pending typing now (window close, lock, Ctrl+S): a clean stop."""
+    def save_now(self, *, drain: bool = True) -> None:
+        """Write any pending typing now (window close, lock, Ctrl+S, leaving the record):
+        a clean stop. Then the index and audit work the saves queued is drained, unless
+        the view is being cleared (the lock writes the audit entries; unlock the rest)."""
         if self._cleared or self.read_only or not self.haven.session.is_open:
             return
         self.autosaver.flush()
         if self._editing_marked and not self.autosaver.pending:
             mark_draft_closed(self.haven, self.record.id)
             self._editing_marked = False
+        if drain:
+            self.drain_pending()
+
+    # ==== draining what autosave queued ======================================================
+
+    def go_to_section(self, index: int, focus: bool | str = True) -> None:
+        super().go_to_section(index, focus)
+        self.drain_pending()
+
+    def show_check_page(self, focus: bool = True) -> None:
+        super().show_check_page(focus)
+        self.drain_pending()
+
+    def drain_pending(self) -> None:
+        """Have the search-index rows and audit entries the saves queued written, off the
+        UI thread (a drain reads every stored record it indexes).
+
+        Only after this view saved something. A save landing while the drain runs is
+        not lost: it stays queued for the next drain (RecordsStore.index_records), which
+        the save's own idle timer starts.
+        """
+        self._idle_drain.stop()
+        if not self._undrained or not self.haven.session.is_open:
+            return
+        if self._drain_task is not None:
+            self._drain_again = True
+            return
+        self._undrained = False
+        self._drain_task = run_task(
+            self.haven.flush_pending,
+            context=self,
+            on_failure=self._drain_failed,
+            on_finished=self._drain_finished,
+        )
+
+    def _drain_finished(self) -> None:
+        self._drain_task = None
+        if self._drain_again:
+            self._drain_again = False
+            self.drain_pending()
+
+    def _drain_failed(self, error: BaseException) -> None:
+        # Nothing is lost: the queue is in the store and the next drain (or the unlock's)
+        # writes it. Typically the profile locked while the drain ran.
+        log.warning("Queued index and audit work not written yet: %s", type(error).__name__)
 
     # ==== clearing ==========================================================================
 
@@ -480,8 +547,9 @@ class FormView(FormPages):
         """Save, then drop every widget holding record text (lock, close). Final."""
         if self._cleared:
             return
-        self.save_now()
+        self.save_now(drain=False)
         self.autosaver.stop()
+        self._idle_drain.stop()
         self._cleared = True
         app = QApplication.instance()
         if isinstance(app, QApplication):
