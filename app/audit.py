@@ -6,6 +6,10 @@ entry's hash, so editing, removing or reordering an entry breaks the chain; the 
 head (last sequence number and hash) is kept in settings so that cutting entries off the
 end is detected too. Entries are written inside the same transaction as the change they
 record, so there is never a change without its entry, or an entry without its change.
+Autosave is the exception that keeps the rule: its keystroke transaction commits, with the
+answers, a note that the coalesced "change" entry is owed (who, and since when), and the
+entry is written from that note before anything else is logged or the log is read
+(app.store.audit_store).
 """
 
 from __future__ import annotations

@@ -540,6 +540,7 @@ class FormView(FormPages):
         # Nothing is lost: the queue is in the store and the next drain (or the unlock's)
         # writes it. Typically the profile locked while the drain ran.
         log.warning("Queued index and audit work not written yet: %s", type(error).__name__)
+        self._undrained = True
 
     # ==== clearing ==========================================================================
 

@@ -4,7 +4,10 @@ SQL lives in the store layer only. Each kind of data has its own store (settings
 children, records, episodes, search, outbox; received packages, purge and backup are
 stores of their own beside them); `Repository` joins the first seven, so the use cases
 hold one object. Every write runs in one short transaction together with its audit entry
-(app.audit), so a change and its record in the log land together or not at all.
+(app.audit), so a change and its record in the log land together or not at all. Autosave's
+keystroke is the one write whose entry is owed rather than written: the same transaction
+records that it is owed, and the next transaction that logs anything (or a drain, or a
+read of the log) writes it (app.store.audit_store).
 """
 
 from __future__ import annotations
