@@ -186,9 +186,13 @@ class Haven(ChildOverview):
         log's "change" entries; returns how many records were queued.
 
         Safe off the UI thread and while saves go on: a save that lands after the queue
-        was read stays queued for the next drain (see RecordsStore.index_records).
+        was read stays queued for the next drain (see RecordsStore.index_records). The
+        audit entries need no form, so they are written even if summarising fails.
         """
-        return self.index_pending()
+        try:
+            return self.index_pending()
+        finally:
+            self.repo.write_owed_audit()
 
     def index_pending(self) -> int:
         """Write the search-index rows autosave queued, and the audit entries it owes

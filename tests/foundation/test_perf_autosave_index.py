@@ -16,6 +16,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from app.errors import NotFound
 from app.profile import Session, unlock
 from app.service import Haven
 
@@ -134,3 +137,24 @@ def test_killed_right_after_a_save_the_words_are_still_found(
         assert haven.repo.verify_audit().ok
     finally:
         haven.session.lock()
+
+
+def test_the_owed_change_is_logged_even_when_the_index_cannot_be_written(
+    tmp_path: Path, new_profile: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    haven = Haven(new_profile(tmp_path / "profile"))
+    record_id = _draft(haven)
+    haven.repo.audit(haven.actor, "validate", record_id)
+    haven.save_draft(record_id, dict(haven.record(record_id).answers))
+
+    def no_form(record: object) -> object:
+        raise NotFound("no such form")
+
+    monkeypatch.setattr(haven, "form_for", no_form)
+    with pytest.raises(NotFound):
+        haven.flush_pending()
+    stored = haven.repo.db.execute(
+        "SELECT action FROM audit WHERE record_id = ? ORDER BY seq", (record_id,)
+    )
+    assert [r[0] for r in stored] == ["create", "validate", "change"]
+    assert [r for r, _seq in haven.repo.pending_index()] == [record_id]  # still queued
