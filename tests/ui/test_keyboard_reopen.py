@@ -199,3 +199,22 @@ def test_no_offer_after_a_clean_stop(qtbot: QtBot, window_factory: Any, open_ses
     assert unfinished_drafts(haven) == []
     window.open_record(record.id)
     assert window.reopen_banner.load(haven) is False
+
+
+def test_what_autosave_still_owed_is_written_after_unlock(
+    qtbot: QtBot, crashed: tuple[Path, str, int], fake_wait: Any
+) -> None:
+    # Killed after a save and before any drain: the search-index row is still queued.
+    folder, record_id, _section = crashed
+    probe = unlock(folder, PASSPHRASE)
+    try:
+        assert [r for r, _seq in probe.repo.pending_index()] == [record_id]
+    finally:
+        probe.lock()
+    window = _window(qtbot, folder, fake_wait)
+    haven = window.haven
+    assert haven is not None
+    # Written once the window has painted, off the UI thread, with no search or save.
+    qtbot.waitUntil(lambda: haven.repo.pending_index() == [], timeout=10_000)
+    assert "change" in [e.action for e in haven.repo.audit_entries(record_id)]
+    assert wait_for_all(10_000)

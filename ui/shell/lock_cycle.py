@@ -147,8 +147,7 @@ class LockCycle(_Window):
             self.statusBar().showMessage(plain_text(session.keychain_note, one_line=True))
         # After the window has painted: the count reads the whole store (issue 11).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, self._update_queue_count)
-        # Forms that loaded before, unchanged, are built on first use (app.forms.loader):
-        # built now, off the UI thread, so the first chronology or record does not wait.
+        # Forms built and autosave's owed writes made, off the UI thread (_build_forms).
         QTimer.singleShot(AFTER_FIRST_PAINT_MS, lambda: self._build_forms(haven))
         self.unlocked.emit()
 
@@ -254,8 +253,17 @@ class LockCycle(_Window):
         self._show_unlock(try_keychain=False, locked_after_use=True)
 
     def _build_forms(self, haven: Haven) -> None:
+        """After the first paint, off the UI thread: build the forms (those that loaded
+        before, unchanged, are built on first use: app.forms.loader) so that the first
+        record does not wait, then write what autosave still owed when Haven last stopped
+        (killed after a save: its search-index rows and audit entries, flush_pending)."""
         if self.haven is haven and self.workspace is not None:
-            run_task(haven.registry.ids, context=self.workspace)  # a failure is shown
+
+            def work() -> None:
+                haven.registry.ids()
+                haven.flush_pending()
+
+            run_task(work, context=self.workspace)  # a failure is shown
 
     def _add_banners(self, haven: Haven, *, offer: bool) -> None:
         """The banners above the list, once the window has painted (AFTER_FIRST_PAINT_MS).
