@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -268,6 +267,8 @@ def create_profile(
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(OSError):
         folder.chmod(0o700)  # mkdir's mode is filtered by the umask, and skipped if it existed
+    import uuid  # here, not with the module: it imports platform (start-up, issue 11)
+
     profile_id = str(uuid.uuid4())
     data_key = keys.new_data_key()
     keyfile = keys.KeyFile(

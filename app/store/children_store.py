@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from app import audit
 from app.domain import (
     Subject,
@@ -13,6 +11,7 @@ from app.store.rows import (
     _SUBJECT_COLUMNS,
     _now,
     _subject,
+    new_id,
     subjects_from_rows,
     unique_ref,
 )
@@ -33,7 +32,7 @@ class ChildrenStore(SearchStore):
         local_authority: str = "",
     ) -> Subject:
         now = _now()
-        subject_id = str(uuid.uuid4())
+        subject_id = new_id()
         with self.db.transaction() as conn:
             ref = unique_ref(conn, "subjects", "C")
             conn.execute(

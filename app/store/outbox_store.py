@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from app.store.rows import (
     _OUTBOX_COLUMNS,
     _now,
     _outbox,
+    new_id,
 )
 
 
@@ -35,7 +35,7 @@ class OutboxStore(Store):
         existing = self.db.execute("SELECT id FROM outbox WHERE message_id = ?", (message_id,))
         if existing:
             return self.get_outbox_item(str(existing[0][0]))
-        item_id = str(uuid.uuid4())
+        item_id = new_id()
         now = _now()
         with self.db.transaction() as conn:
             conn.execute(

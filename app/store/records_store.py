@@ -12,7 +12,6 @@ queued when it is next opened."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from app import audit
@@ -28,6 +27,7 @@ from app.store.rows import (
     _RECORD_COLUMNS,
     _now,
     _record,
+    new_id,
     unique_ref,
 )
 
@@ -50,7 +50,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
     ) -> Record:
         subject = self.get_subject(subject_id)
         now = _now()
-        record_id = str(uuid.uuid4())
+        record_id = new_id()
         with self.db.transaction() as conn:
             self._write_owed_audit(conn)
             ref = unique_ref(conn, "records", "HVN")
@@ -238,7 +238,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                 "it to its author to have it amended."
             )
         now = _now()
-        new_id = str(uuid.uuid4())
+        amended_id = new_id()
         with self.db.transaction() as conn:
             self._write_owed_audit(conn)
             conn.execute(
@@ -247,7 +247,7 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                 " supersedes, amend_reason, parent_id, episode_id)"
                 " VALUES (?, ?, ?, ?, ?, 'draft', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    new_id,
+                    amended_id,
                     f"{old.ref}-v{old.version + 1}",
                     old.subject_id,
                     old.form_id,
@@ -263,14 +263,15 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
                     old.episode_id,
                 ),
             )
-            conn.execute("UPDATE records SET superseded_by = ? WHERE id = ?", (new_id, old.id))
+            conn.execute("UPDATE records SET superseded_by = ? WHERE id = ?", (amended_id, old.id))
             conn.execute(
-                "UPDATE missing_episodes SET record_id = ? WHERE record_id = ?", (new_id, old.id)
+                "UPDATE missing_episodes SET record_id = ? WHERE record_id = ?",
+                (amended_id, old.id),
             )
             self._unindex(conn, "record", old.id)
-            self._index(conn, "record", new_id, old.subject_id, old.ref)
-            audit.append(conn, actor, "amend", new_id, f"supersedes {old.id}")
-        return self.get_record(new_id)
+            self._index(conn, "record", amended_id, old.subject_id, old.ref)
+            audit.append(conn, actor, "amend", amended_id, f"supersedes {old.id}")
+        return self.get_record(amended_id)
 
     def delete_draft(self, actor: str, record_id: str) -> None:
         record = self.get_record(record_id)

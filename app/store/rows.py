@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +37,16 @@ _OUTBOX_COLUMNS = (
     "id, record_id, message_id, recipient, recipient_label, status, attempts, next_attempt_at,"
     " last_error, last_reply, created_at, sent_at"
 )
+
+
+def new_id() -> str:
+    """A new random id: a version 4 UUID as text.
+
+    `uuid` is imported here, when the first thing is saved, rather than with the store:
+    it imports `platform`, a few milliseconds of every start (issue 11)."""
+    import uuid
+
+    return str(uuid.uuid4())
 
 
 def _now() -> str:
@@ -165,5 +174,5 @@ def upsert_episode(
     else:
         conn.execute(
             f"INSERT INTO missing_episodes ({_EPISODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-            (str(uuid.uuid4()), subject_id, record_id, missing_from, returned_at, now, now),
+            (new_id(), subject_id, record_id, missing_from, returned_at, now, now),
         )
