@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.child_overview import ChildOverview
-from app.domain import Record, SearchHit, Subject
+from app.domain import ChildListing, Record, SearchHit, Subject
 from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
 from app.forms.chooser import forms_for_role
 from app.forms.dates import parse_date
@@ -74,9 +74,9 @@ class Haven(ChildOverview):
     def children(self) -> list[Subject]:
         return self.repo.list_subjects()
 
-    def children_page(self, offset: int, limit: int) -> list[Subject]:
+    def children_page(self, offset: int, limit: int) -> list[ChildListing]:
         """One page of the children list, in name order (the list fetches more as it scrolls)."""
-        return self.repo.subjects_page(offset, limit)
+        return self.repo.listing_page(offset, limit)
 
     def children_count(self) -> int:
         return self.repo.count_subjects()

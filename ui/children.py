@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Subject
+from app.domain import ChildListing, Subject
 from app.errors import StoreCorrupt
 from app.forms.dates import format_date, parse_date
 from app.service import Haven
@@ -35,7 +35,7 @@ INTEGRITY_POLL_MS = 1000
 __all__ = ["SUBJECT_ROLE", "ChildrenPanel", "child_line"]
 
 
-def child_line(subject: Subject) -> str:
+def child_line(subject: Subject | ChildListing) -> str:
     """How a child appears in lists inside the window (never in titles or file names)."""
     name = plain_text(subject.name, one_line=True, limit=120)
     parts = [name]

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from app.domain import Subject
+from app.domain import ChildListing, Subject
 from app.service import Haven
 
 SUBJECT_ROLE = Qt.ItemDataRole.UserRole
@@ -42,8 +42,8 @@ class ChildrenModel(QStandardItemModel):
     def __init__(self, haven: Haven, line: Any, parent: Any = None) -> None:
         super().__init__(parent)
         self._haven = haven
-        self._line = line  # Subject -> the text shown (ui.children.child_line)
-        self._subjects: list[Subject] = []
+        self._line = line  # ChildListing -> the text shown (ui.children.child_line)
+        self._subjects: list[ChildListing] = []
         self._total = 0
         self._paged = True
 
@@ -57,9 +57,9 @@ class ChildrenModel(QStandardItemModel):
 
     def show_only(self, subjects: list[Subject]) -> None:
         """Search results: exactly these children, no paging."""
-        self._replace(list(subjects), len(subjects), paged=False)
+        self._replace([ChildListing.of(s) for s in subjects], len(subjects), paged=False)
 
-    def _replace(self, subjects: list[Subject], total: int, *, paged: bool) -> None:
+    def _replace(self, subjects: list[ChildListing], total: int, *, paged: bool) -> None:
         # Nothing to fetch while the views hear of the reset, and the new rows' children
         # are known before they hear of the insertion (they may ask canFetchMore then).
         self._subjects, self._total = [], 0
@@ -70,7 +70,7 @@ class ChildrenModel(QStandardItemModel):
         if subjects:  # then one insertion of the whole page
             self.invisibleRootItem().appendRows([self._item(s) for s in subjects])
 
-    def _item(self, subject: Subject) -> QStandardItem:
+    def _item(self, subject: ChildListing) -> QStandardItem:
         text = self._line(subject)
         item = QStandardItem(text)
         item.setData(text, Qt.ItemDataRole.AccessibleTextRole)

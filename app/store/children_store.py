@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from app import audit
-from app.domain import (
-    Subject,
-)
+from app.domain import ChildListing, Subject
 from app.errors import NotFound
 from app.store.rows import (
     _SUBJECT_COLUMNS,
+    LISTING_COLUMNS,
     _now,
     _subject,
     new_id,
@@ -85,7 +84,7 @@ class ChildrenStore(SearchStore):
 
     def subjects_page(self, offset: int, limit: int) -> list[Subject]:
         """One page of children in list order, through the subjects_name index
-        (migration 5): the children list fetches more as it scrolls (issue 11)."""
+        (migration 5); the children list itself reads `listing_page`."""
         # Numbers, not parameters: with a bound LIMIT SQLite plans the scan without knowing
         # it stops after one page, which made the first page several times slower.
         rows = self.db.execute(
@@ -93,6 +92,15 @@ class ChildrenStore(SearchStore):
             f" LIMIT {int(limit)} OFFSET {int(offset)}"
         )
         return subjects_from_rows(rows)
+
+    def listing_page(self, offset: int, limit: int) -> list[ChildListing]:
+        """One page of the children list, in list order: the five fields it shows, as
+        the rows SQLite returns (ChildListing), through the subjects_name index."""
+        rows = self.db.execute(
+            f"SELECT {LISTING_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE, id"
+            f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return list(map(ChildListing._make, rows))
 
     def count_subjects(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM subjects")[0][0])

@@ -30,6 +30,8 @@ _RECORD_COLUMNS = (
     " amend_reason, parent_id, episode_id, reviewed_at, reviewed_by, review_comment"
 )
 _SUBJECT_COLUMNS = "id, ref, name, known_as, dob, gender, local_authority, created_at, updated_at"
+# The children list's page query: ChildListing's fields, in its order.
+LISTING_COLUMNS = "id, ref, name, known_as, dob"
 _EPISODE_COLUMNS = (
     "id, subject_id, record_id, missing_from, returned_at, interviewed_at, created_at, updated_at"
 )
