@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
 import socket
 import ssl
 from collections.abc import Iterator
@@ -231,6 +232,20 @@ class Recorder:
     def received(self) -> list[bytes]:
         """The DATA of each accepted message, exactly as it came off the wire."""
         return [bytes(e.original_content) for e in self.envelopes]
+
+
+def child_env(home: Path) -> dict[str, str]:
+    """The environment for a Haven process a test starts: its own home, data and config
+    folders under `home`, keyring's null backend (which Haven refuses, so nothing reaches
+    the real keychain) and Qt's offscreen platform."""
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
 
 
 def free_port() -> int:

@@ -13,14 +13,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import sqlcipher3
 
 from app import keys
 from app.audit import AuditEntry
-from app.domain import ProfileInfo
+from app.domain import ProfileInfo, Record
 from app.profile import DB_NAME, KEY_NAME, Session, unlock
+from app.store import Repository
 from tests.haven_testkit import PASSPHRASE, REPO_ROOT
 
 NEW_PASSPHRASE = "violet tram seven orchards"  # a second one, for the passphrase change
@@ -121,6 +123,22 @@ def test_every_repository_action_appends_an_entry_without_answer_content(
         session.lock()
 
 
+class Drafted(NamedTuple):
+    session: Session
+    repo: Repository
+    actor: str
+    record: Record
+
+
+@pytest.fixture
+def drafted(tmp_path: Path, new_profile: ProfileFactory) -> Drafted:
+    """A profile with one child and a new screening draft: where autosave's tests start."""
+    session = new_profile(tmp_path / "a", PASSPHRASE)
+    repo, actor = session.repo, session.actor
+    child = repo.add_subject(actor, "Sam Example")
+    return Drafted(session, repo, actor, repo.create_draft(actor, child.id, "screening", 1, {}))
+
+
 def _logged(session: Session, record_id: str) -> list[str]:
     """The log as stored right now, read without writing what autosave owes."""
     rows = session.repo.db.execute(
@@ -129,11 +147,8 @@ def _logged(session: Session, record_id: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def test_autosave_coalesces_change_entries(tmp_path: Path, new_profile: ProfileFactory) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+def test_autosave_coalesces_change_entries(drafted: Drafted) -> None:
+    session, repo, actor, record = drafted
     repo.get_record(record.id, viewer=actor)
     for n in range(30):
         repo.save_draft(actor, record.id, {"n": n}, defer_index=True)
@@ -149,26 +164,16 @@ def test_autosave_coalesces_change_entries(tmp_path: Path, new_profile: ProfileF
     assert repo.get_record(record.id).answers == {"n": 30}
 
 
-def test_a_save_without_deferring_logs_its_change_at_once(
-    tmp_path: Path, new_profile: ProfileFactory
-) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+def test_a_save_without_deferring_logs_its_change_at_once(drafted: Drafted) -> None:
+    session, repo, actor, record = drafted
     repo.get_record(record.id, viewer=actor)
     for n in range(3):
         repo.save_draft(actor, record.id, {"n": n})
     assert _logged(session, record.id) == ["create", "view", "change"]
 
 
-def test_an_owed_change_keeps_its_time_and_place_in_the_log(
-    tmp_path: Path, new_profile: ProfileFactory
-) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+def test_an_owed_change_keeps_its_time_and_place_in_the_log(drafted: Drafted) -> None:
+    _session, repo, actor, record = drafted
     repo.audit(actor, "validate", record.id, "0 problem(s)")
     repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
     (owed_at,) = [str(r[0]) for r in repo.db.execute("SELECT audit_at FROM index_pending")]
@@ -182,13 +187,8 @@ def test_an_owed_change_keeps_its_time_and_place_in_the_log(
     assert repo.verify_audit().ok
 
 
-def test_a_save_racing_the_drain_still_owes_its_entry(
-    tmp_path: Path, new_profile: ProfileFactory
-) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+def test_a_save_racing_the_drain_still_owes_its_entry(drafted: Drafted) -> None:
+    session, repo, actor, record = drafted
     repo.audit(actor, "validate", record.id)
     repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
     (queued,) = repo.pending_index()  # a drain reads the queue ...
@@ -211,12 +211,9 @@ def test_a_save_racing_the_drain_still_owes_its_entry(
 
 @pytest.mark.parametrize("ending", ["complete", "delete"])
 def test_completing_or_deleting_logs_the_owed_change_once_first(
-    tmp_path: Path, new_profile: ProfileFactory, ending: str
+    drafted: Drafted, ending: str
 ) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    session, repo, actor, record = drafted
     repo.audit(actor, "validate", record.id)
     for n in range(3):
         repo.save_draft(actor, record.id, {"n": n}, defer_index=True)
@@ -231,12 +228,9 @@ def test_completing_or_deleting_logs_the_owed_change_once_first(
 
 
 def test_an_amended_version_logs_its_owed_change_before_completing_and_amending(
-    tmp_path: Path, new_profile: ProfileFactory
+    drafted: Drafted,
 ) -> None:
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    first = repo.create_draft(actor, child.id, "screening", 1, {})
+    session, repo, actor, first = drafted
     repo.complete_record(actor, first.id, {})
     second = repo.amend_record(actor, first.id, "wrong date")
     repo.save_draft(actor, second.id, {"n": 1}, defer_index=True)
@@ -248,14 +242,9 @@ def test_an_amended_version_logs_its_owed_change_before_completing_and_amending(
     assert repo.verify_audit().ok
 
 
-def test_an_entry_owed_for_a_record_gone_since_is_still_written(
-    tmp_path: Path, new_profile: ProfileFactory
-) -> None:
+def test_an_entry_owed_for_a_record_gone_since_is_still_written(drafted: Drafted) -> None:
     """A purge deletes rows without asking the records store; what was owed stays owed."""
-    session = new_profile(tmp_path / "a", PASSPHRASE)
-    repo, actor = session.repo, session.actor
-    child = repo.add_subject(actor, "Sam Example")
-    record = repo.create_draft(actor, child.id, "screening", 1, {})
+    session, repo, actor, record = drafted
     repo.audit(actor, "validate", record.id)
     repo.save_draft(actor, record.id, {"n": 1}, defer_index=True)
     with repo.db.transaction() as conn:  # what a purge's transaction does to the record

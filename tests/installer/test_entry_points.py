@@ -6,13 +6,13 @@ The core (app/) never starts the window: `python -m ui` and `haven-desktop` do, 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.haven_testkit import child_env
 from ui.__main__ import wants_desktop
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,14 +50,7 @@ def test_both_scripts_are_installed() -> None:
 def test_python_m_ui_smoke_test_opens_the_window_on_a_temporary_profile(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
+    env = child_env(home)
     result = subprocess.run(
         [sys.executable, "-m", "ui", "--smoke-test"],
         capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=180,

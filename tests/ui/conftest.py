@@ -12,11 +12,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring
 import pytest
+from helpers.form_driver import Workbench, make_workbench
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -160,3 +162,11 @@ def shell_user() -> ProfileInfo:
 def new_keyring() -> Callable[[], KeyringBackend]:
     """Make a fresh, empty in-memory keychain (e.g. one that lost Haven's entry)."""
     return MemoryKeyring
+
+
+@pytest.fixture
+def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
+    """A form view's workbench on a new profile (helpers/form_driver.py), closed after."""
+    workbench = make_workbench(tmp_path / "profile")
+    yield workbench
+    workbench.close()

@@ -10,12 +10,10 @@ description of the inputs it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.form_driver import FORM_IDS, FormDriver, Workbench, example_answers, make_workbench
+from helpers.form_driver import FORM_IDS, FormDriver, Workbench, example_answers
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
@@ -46,13 +44,6 @@ INTERACTIVE = (
     QAbstractSpinBox,
     QAbstractItemView,
 )
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def accessible_name(widget: QWidget) -> str:

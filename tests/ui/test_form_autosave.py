@@ -7,22 +7,14 @@ never from the view, so what is checked is what is on disk.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.form_driver import PASSPHRASE, FormDriver, Workbench, make_workbench
+from helpers.form_driver import PASSPHRASE, FormDriver, Workbench
 from PySide6.QtCore import Qt, QTimer
 
 from app.profile import Session, unlock
 from ui.form.autosave import DEADLINE_MS, draft_left_open, local_time
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ hold exactly the example's answers for the questions the example makes visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from helpers.form_driver import (
     FormDriver,
     Workbench,
     example_answers,
-    make_workbench,
 )
 
 from app.forms.engine import visible_items
@@ -36,13 +33,6 @@ NAVIGATION = {
 }
 """How each test moves on (Continue button or a shortcut) and whether it completes with
 Control+Enter (True) or by clicking "Complete this record"."""
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def visible_answers(bench: Workbench, form_id: str, answers: dict[str, Any]) -> dict[str, Any]:

@@ -10,24 +10,16 @@ which drains anything, so only the view can have written it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.form_driver import PASSPHRASE, FormDriver, Workbench, make_workbench
+from helpers.form_driver import PASSPHRASE, FormDriver, Workbench
 from PySide6.QtCore import Qt
 
 from app.profile import Session, unlock
 from ui.form_view import IDLE_DRAIN_MS, FormView
 
 WORD = "Quillonbridge"
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 @pytest.fixture

@@ -7,22 +7,12 @@ question. A draft may move on with problems (Continue twice) but cannot be compl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.form_driver import FormDriver, Workbench, example_answers, make_workbench
+from helpers.form_driver import FormDriver, Workbench, example_answers
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def section_index(view: Any, section_id: str) -> int:

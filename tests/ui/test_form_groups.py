@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.form_driver import FormDriver, Workbench, make_workbench
+from helpers.form_driver import FormDriver, Workbench
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
 from ui.form.group_editor import GroupEditor
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def open_information(bench: Workbench, qtbot: Any) -> tuple[Any, FormDriver, GroupEditor]:

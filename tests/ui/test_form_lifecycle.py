@@ -3,24 +3,15 @@ can be deleted after a confirmation (SPEC 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.form_driver import FormDriver, Workbench, example_answers, make_workbench
+from helpers.form_driver import FormDriver, Workbench, example_answers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from app.errors import NotFound
 from ui.form.amend_dialog import AmendDialog
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def completed_record(bench: Workbench, form_id: str) -> str:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.form_driver import FormDriver, Workbench, example_answers, make_workbench
+from helpers.form_driver import FormDriver, Workbench, example_answers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def test_section_shortcuts_work_from_any_field(bench: Workbench, qtbot: Any) -> None:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.form_driver import FormDriver, Workbench, make_workbench
+from helpers.form_driver import FormDriver, Workbench
 from PySide6.QtGui import QAccessible
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def section_index(view: Any, section_id: str) -> int:

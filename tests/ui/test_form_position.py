@@ -6,25 +6,15 @@ FormView given that position opens on the same section with the same field focus
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import shiboken6
-from helpers.form_driver import FormDriver, Workbench, example_answers, make_workbench
+from helpers.form_driver import FormDriver, Workbench, example_answers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from ui.form.form_pages import FormPosition
 from ui.form_view import FormView
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def lock_and_reopen(bench: Workbench, qtbot: Any, view: FormView) -> FormView:

@@ -4,23 +4,13 @@ category, and the section shortcuts named where a user can find them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from helpers.form_driver import FormDriver, Workbench, make_workbench
+from helpers.form_driver import FormDriver, Workbench
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from ui.form.option_widgets import ChoiceWidget
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def _section(view: Any, section_id: str) -> int:

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from helpers.form_driver import (
     USER,
     FormDriver,
     Workbench,
-    make_workbench,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -156,13 +154,6 @@ def test_the_offer_can_be_closed_by_keyboard(
     haven = window.haven
     assert haven is not None and draft_left_open(haven, record_id)
     assert wait_for_all(10_000)
-
-
-@pytest.fixture
-def bench(tmp_path: Path, qtbot: Any) -> Iterator[Workbench]:
-    workbench = make_workbench(tmp_path / "profile")
-    yield workbench
-    workbench.close()
 
 
 def test_the_place_follows_the_user_and_goes_at_a_clean_stop(bench: Workbench, qtbot: Any) -> None:

@@ -7,10 +7,11 @@ Each test runs a fresh interpreter: the order of imports is the thing under test
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.haven_testkit import child_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,14 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def _run(tmp_path: Path, script: str) -> dict[str, object]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
+    env = child_env(home)
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120,
