@@ -44,29 +44,32 @@ class ChildrenModel(QStandardItemModel):
         self._haven = haven
         self._line = line  # ChildListing -> the text shown (ui.children.child_line)
         self._subjects: list[ChildListing] = []
-        self._total = 0
+        self._more = False  # whether the store may hold children after the loaded ones
         self._paged = True
 
     # ---- loading ------------------------------------------------------------------------
 
     def load_first_page(self) -> None:
-        """All children, from the top: the first page now, the rest on demand."""
-        total = self._haven.children_count()
+        """All children, from the top: the first page now, the rest on demand.
+
+        No count of all children: a page shorter than asked for is the last one. Counting
+        them read the whole name index, most of the first page's time at 10,000 children
+        (issue 11: start-up was not to grow with the profile)."""
         subjects = self._haven.children_page(0, FIRST_PAGE_SIZE)
-        self._replace(subjects, total, paged=True)
+        self._replace(subjects, more=len(subjects) == FIRST_PAGE_SIZE, paged=True)
 
     def show_only(self, subjects: list[Subject]) -> None:
         """Search results: exactly these children, no paging."""
-        self._replace([ChildListing.of(s) for s in subjects], len(subjects), paged=False)
+        self._replace([ChildListing.of(s) for s in subjects], more=False, paged=False)
 
-    def _replace(self, subjects: list[ChildListing], total: int, *, paged: bool) -> None:
+    def _replace(self, subjects: list[ChildListing], *, more: bool, paged: bool) -> None:
         # Nothing to fetch while the views hear of the reset, and the new rows' children
         # are known before they hear of the insertion (they may ask canFetchMore then).
-        self._subjects, self._total = [], 0
+        self._subjects, self._more = [], False
         self.clear()  # a reset for the views
         self._paged = paged
         self._subjects = subjects
-        self._total = total
+        self._more = more
         if subjects:  # then one insertion of the whole page
             self.invisibleRootItem().appendRows([self._item(s) for s in subjects])
 
@@ -80,18 +83,18 @@ class ChildrenModel(QStandardItemModel):
 
     @property
     def total(self) -> int:
-        """How many children there are (all of them, or the search's)."""
-        return self._total
+        """How many children the list holds so far (a search's: all it found)."""
+        return len(self._subjects)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return self._paged and not parent.isValid() and len(self._subjects) < self._total
+        return self._paged and not parent.isValid() and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
         page = self._haven.children_page(len(self._subjects), PAGE_SIZE)
+        self._more = len(page) == PAGE_SIZE
         if not page:
-            self._total = len(self._subjects)
             return
         self._subjects.extend(page)
         self.invisibleRootItem().appendRows([self._item(s) for s in page])

@@ -45,7 +45,7 @@ def test_the_first_page_only_is_loaded_and_scrolling_fetches_more(
     qtbot.addWidget(panel)
     panel.show()
     assert isinstance(panel.list, QListView)
-    assert panel.model.total == CHILDREN
+    assert panel.model.canFetchMore()  # more than one page, and no count of them all
     assert len(panel.visible_subject_ids()) == FIRST_PAGE_SIZE < PAGE_SIZE
     assert panel.visible_subject_ids()[0] == ids[0]
 
@@ -98,3 +98,24 @@ def test_damage_found_after_unlock_is_said_plainly(qtbot: QtBot, haven: Haven) -
     assert panel.integrity_warning.text() == StoreCorrupt.user_message
     with pytest.raises(StoreCorrupt):
         haven.add_child("Another Example", "2012-01-01")
+
+
+def test_a_list_of_exactly_one_page_ends_there(qtbot: QtBot, haven: Haven) -> None:
+    repo, actor = haven.repo, haven.actor
+    with haven.session.db.transaction():
+        ids = [
+            repo.add_subject(actor, f"Child {n:04d} Example", "2012-01-01").id
+            for n in range(FIRST_PAGE_SIZE)
+        ]
+    panel = ChildrenPanel(haven)
+    qtbot.addWidget(panel)
+    panel.show()
+    # A full first page may have more after it: reaching its end reads the next page,
+    # which is empty, and the list ends there.
+    assert panel.model.canFetchMore()
+    panel.list.setFocus()
+    qtbot.waitUntil(panel.list.hasFocus)
+    qtbot.keyClick(panel.list, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: not panel.model.canFetchMore(), timeout=3000)
+    assert panel.visible_subject_ids() == ids
+    assert panel.result_status.isHidden()
