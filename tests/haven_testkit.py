@@ -17,8 +17,10 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import selectors
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +248,17 @@ def child_env(home: Path) -> dict[str, str]:
         "QT_QPA_PLATFORM": "offscreen",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
     }
+
+
+def read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line a child process reports on stdout, or a failed test after `timeout`
+    seconds (a child that hangs must not hang the run)."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise AssertionError("the child did not report in time")
+    return process.stdout.readline().strip()
 
 
 def free_port() -> int:

@@ -539,7 +539,8 @@ class FormView(FormPages):
     def _drain_failed(self, error: BaseException) -> None:
         # Nothing is lost: the queue is in the store and the next drain (or the unlock's)
         # writes it. Typically the profile locked while the drain ran.
-        log.warning("Queued index and audit work not written yet: %s", type(error).__name__)
+        kind = type(error).__name__  # the type only, never the text
+        log.warning("Queued index and audit work not written yet: %s", kind)
         self._undrained = True
 
     # ==== clearing ==========================================================================

@@ -10,7 +10,6 @@ from what time.
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from helpers.form_driver import FAST_KDF, PASSPHRASE, REPO_ROOT, USER
 
 from app.profile import create_profile, unlock
 from app.service import Haven
+from tests.haven_testkit import read_line
 from ui.form.autosave import draft_left_open, local_time
 from ui.form_view import FormView
 
@@ -32,15 +32,6 @@ KILL_AFTER_S = 1.5
 """After the last key: beyond the 0.7 s debounce (and the 0.9 s deadline), inside 2 s."""
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-
-
-def read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise AssertionError("the child did not report in time")
-    return process.stdout.readline().strip()
 
 
 def test_sigkill_after_typing_keeps_the_text(tmp_path: Path, qtbot: Any) -> None:

@@ -10,7 +10,6 @@ kept as the user moves (section, question, check page) and forgotten at a clean 
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from pytestqt.qtbot import QtBot
 
 from app.profile import create_profile, unlock
 from app.service import Haven
+from tests.haven_testkit import read_line
 from ui.form.autosave import DraftPlace, draft_left_open, saved_place, unfinished_drafts
 from ui.main_window import MainWindow
 from ui.workers import wait_for_all
@@ -42,15 +42,6 @@ ITEM = "ref_name"
 """The first question of section 2, where the child's (offscreen, never active) window
 keeps its focus while QTest types into it."""
 TEXT = "Sam Sample-Referrer"
-
-
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise AssertionError("the child did not report in time")
-    return process.stdout.readline().strip()
 
 
 def _crash_while_typing(folder: Path, record_id: str) -> None:
@@ -66,7 +57,7 @@ def _crash_while_typing(folder: Path, record_id: str) -> None:
         text=True,
     )
     try:
-        assert _read_line(process, timeout=60) == "typed"
+        assert read_line(process, timeout=60) == "typed"
         time.sleep(1.5)  # another process: past the autosave deadline, then killed
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
