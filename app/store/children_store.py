@@ -82,20 +82,11 @@ class ChildrenStore(SearchStore):
             raise NotFound("There is no child with that id.")
         return _subject(rows[0])
 
-    def subjects_page(self, offset: int, limit: int) -> list[Subject]:
-        """One page of children in list order, through the subjects_name index
-        (migration 5); the children list itself reads `listing_page`."""
-        # Numbers, not parameters: with a bound LIMIT SQLite plans the scan without knowing
-        # it stops after one page, which made the first page several times slower.
-        rows = self.db.execute(
-            f"SELECT {_SUBJECT_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE, id"
-            f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
-        return subjects_from_rows(rows)
-
     def listing_page(self, offset: int, limit: int) -> list[ChildListing]:
         """One page of the children list, in list order: the five fields it shows, as
         the rows SQLite returns (ChildListing), through the subjects_name index."""
+        # Numbers, not parameters: with a bound LIMIT SQLite plans the scan without knowing
+        # it stops after one page, which made the first page several times slower.
         rows = self.db.execute(
             f"SELECT {LISTING_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE, id"
             f" LIMIT {int(limit)} OFFSET {int(offset)}"
