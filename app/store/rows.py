@@ -72,7 +72,7 @@ def _subject(row: Sequence[Any]) -> Subject:
 
 
 def subjects_from_rows(rows: Iterable[Sequence[Any]]) -> list[Subject]:
-    """`[Subject(*row) for row in rows]` at about half the cost, for the children list.
+    """`[Subject(*row) for row in rows]` at about half the cost, for reading many children.
 
     A frozen dataclass's generated __init__ sets each of Subject's nine fields through
     object.__setattr__; for a page of 50 children that was most of the time Haven spent
