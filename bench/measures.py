@@ -101,6 +101,18 @@ def _list_page_sql() -> str:
 LIST_PAGE_SQL = _list_page_sql()
 
 
+def _haven(profile: generator.Profile) -> Any:
+    """Haven on the profile, opened with its raw key (no key derivation): the use cases
+    the in-process measures time."""
+    from app.profile import ProfilePaths, Session, read_meta
+    from app.service import Haven
+    from app.store.connection import open_database
+
+    paths = ProfilePaths(profile.folder)
+    db = open_database(paths.db, profile.key)
+    return Haven(Session(paths, read_meta(profile.folder), db, profile.key))
+
+
 def settle_heap() -> None:
     """Before the timed samples: collect, then freeze what survives, as Haven itself does
     once its window has painted (ui.start_up.first_paint_done). A later collection then
@@ -170,15 +182,8 @@ def unlock(profile: generator.Profile, repeats: int) -> Result:
 
 
 def store(profile: generator.Profile, repeats: int) -> list[Result]:
-    from app.profile import ProfilePaths, Session, read_meta
-    from app.service import Haven
-    from app.store.connection import open_database
-
-    paths = ProfilePaths(profile.folder)
-    session = Session(
-        paths, read_meta(profile.folder), open_database(paths.db, profile.key), profile.key
-    )
-    haven = Haven(session)
+    haven = _haven(profile)
+    session = haven.session
     raw = _raw(profile)
     repo = session.repo
     record = repo.get_record(profile.draft_id)
@@ -865,17 +870,11 @@ def form_sections(profile: generator.Profile, repeats: int) -> list[Result]:
         QWidget,
     )
 
-    from app.profile import ProfilePaths, Session, read_meta
-    from app.service import Haven
-    from app.store.connection import open_database
     from ui.form_view import FormView
 
     app = QApplication.instance() or QApplication([])
-    paths = ProfilePaths(profile.folder)
-    session = Session(
-        paths, read_meta(profile.folder), open_database(paths.db, profile.key), profile.key
-    )
-    haven = Haven(session)
+    haven = _haven(profile)
+    session = haven.session
     record = haven.record(profile.risk_assessment_id)
     form = haven.form_for(record)
     counts = [len(section.items) for section in form.sections]
