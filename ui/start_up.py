@@ -19,12 +19,19 @@ Start-up is measured against a bare PySide6 window (issue 11; bench/startup_chil
    is what the hook concludes itself after reading each file again, ~15 ms over 80-odd
    modules (the hook's table is internal to shiboken6: if it is not there, nothing is done
    and the hook does its own reading, slower and the same).
+   Haven's desktop modules (`ui`, not loaded yet) are entered with the verdict the hook
+   gives a module whose source names PySide6 (0: "uses PySide, no feature switched on"),
+   found by listing the package's files, not reading them: the hook would read the ~20
+   the first window imports, and ~25 more when the first record opens. The handful of
+   ui modules that do not import PySide6 get 0 too: the value only matters to code that
+   touches Qt types, which they do not.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 
 # Loaded before PySide6 (point 2 above); each is used by the first window.
@@ -53,5 +60,26 @@ def _known_to_qt() -> None:
         return
     for name in list(sys.modules):
         if name == "__main__" or name == "ui" or name.startswith(("ui.", "PySide6", "shiboken")):
-            continue  # may use PySide: left to the hook, as before
+            continue
         table.setdefault(name, -1)  # -1: "not a PySide module", the hook's own verdict
+    ui = sys.modules.get("ui")
+    for folder in getattr(ui, "__path__", ()):
+        for name in _modules_under(folder, "ui"):
+            table.setdefault(name, 0)  # 0: "a PySide module, no feature", as the hook says
+
+
+def _modules_under(folder: str, package: str) -> list[str]:
+    """The dotted names of the source modules in a package folder and its subpackages
+    (none when it is not a folder, e.g. inside a frozen bundle's archive)."""
+    names: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return names
+    for entry in entries:
+        if entry.name.endswith(".py"):
+            stem = entry.name[:-3]
+            names.append(package if stem == "__init__" else f"{package}.{stem}")
+        elif entry.is_dir() and not entry.name.startswith(("_", ".")):
+            names.extend(_modules_under(entry.path, f"{package}.{entry.name}"))
+    return names

@@ -39,7 +39,7 @@ before = set(sys.modules)
 start_up.begin()
 order = list(sys.modules)
 table = sys.modules["shibokensupport.feature"].pyside_feature_dict
-from ui.theme import heading  # a desktop module, imported after: the hook reads it
+from ui.theme import heading  # a desktop module, imported after
 print(json.dumps({
     "enabled": gc.isenabled(),
     "core_first": order.index("app.service") < order.index("PySide6.QtWidgets"),
@@ -51,6 +51,9 @@ print(json.dumps({
     "ui.theme": table.get("ui.theme"),
     "ui_before": sorted(m for m in before if m == "ui" or m.startswith("ui.")),
     "ui_marked": sorted(m for m in table if m.startswith("ui") and table[m] == -1),
+    "form_view_loaded": "ui.form_view" in sys.modules,
+    "form_view": table.get("ui.form_view"),
+    "form_chrome": table.get("ui.form.form_chrome"),
 }))
 """,
     )
@@ -59,10 +62,13 @@ print(json.dumps({
     assert out["qt_loaded"] is True
     # Already loaded before Qt: marked as the hook would mark them, without reading them.
     assert out["app.service"] == -1 and out["sqlcipher3"] == -1 and out["json"] == -1
-    # Imported after: the hook's own verdict (the desktop modules do use PySide6).
+    # Imported after: the verdict the hook would give it (the desktop modules use PySide6).
     assert out["ui.theme"] == 0
-    # The desktop's own modules are never marked by start_up (they may use PySide).
+    # The desktop's own modules, loaded or not, are entered as PySide modules (0), never
+    # as "ignore" (-1): found by listing the package, subpackages included.
     assert out["ui_before"] and out["ui_marked"] == []
+    assert out["form_view_loaded"] is False
+    assert out["form_view"] == 0 and out["form_chrome"] == 0
 
 
 def test_first_paint_done_freezes_and_resumes_the_collector(tmp_path: Path) -> None:
