@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import cast
+
 from app import audit
 from app.domain import ChildListing, Subject
 from app.errors import NotFound
@@ -15,6 +19,11 @@ from app.store.rows import (
     unique_ref,
 )
 from app.store.search_store import SearchStore
+
+# A listing row as SQLite returns it, typed: `tuple.__new__` over the row is one C call,
+# where `ChildListing._make` is a Python call per row (a fifth of the first page's time).
+# The columns are LISTING_COLUMNS, so the row always has the five fields.
+_as_listing = cast(Callable[[Iterable[object]], ChildListing], partial(tuple.__new__, ChildListing))
 
 
 class ChildrenStore(SearchStore):
@@ -91,7 +100,7 @@ class ChildrenStore(SearchStore):
             f"SELECT {LISTING_COLUMNS} FROM subjects ORDER BY name COLLATE NOCASE, id"
             f" LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        return list(map(ChildListing._make, rows))
+        return list(map(_as_listing, rows))
 
     def count_subjects(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM subjects")[0][0])
