@@ -8,7 +8,6 @@ certificate, and audits each record with its recipient.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -134,6 +133,8 @@ class Packaging:
 
             certificate = load_recipient_certificate(recipient_certificate_pem).certificate
         marking = self.pdfs.marking(self.haven.form_for(records[0]).marking)
+        import uuid  # not at import: it loads `platform`, and most exports make no package
+
         package_id = str(uuid.uuid4())
         sender = self.haven.session.info.email or "haven@localhost.invalid"
         zip_bytes = zip_pass = None

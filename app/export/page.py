@@ -4,7 +4,8 @@ protective marking at the top and bottom of every page, a running header and foo
 
 A record's PDF (app.export.pdf), the MASE pack and the LSCB report all build on this, so
 the furniture a reader relies on is drawn in one place (HOUSE_STYLE: one place draws
-PDFs). reportlab is imported inside the functions that need it: it is slow to import.
+PDFs). reportlab is imported inside the functions that need it: it is slow to import, and
+it is loaded through app.export.libraries, which leaves out what Haven does not use.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from app import __version__
 from app.directory import resources_dir
 from app.errors import ExportError
+from app.export.libraries import load_reportlab
 
 # Page geometry in PDF points (1/72 inch). A4 is written out so this module does not need
 # reportlab at import time.
@@ -104,6 +106,7 @@ def register_fonts() -> None:
     with _font_lock:
         if _fonts_registered:
             return
+        load_reportlab()
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
@@ -120,6 +123,7 @@ def register_fonts() -> None:
 
 def paragraph_styles() -> dict[str, Any]:
     """The paragraph styles of every Haven PDF, in the embedded font."""
+    load_reportlab()
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
 
@@ -163,6 +167,7 @@ def paragraph_type() -> Any:
     made from the parser's own result for the style, kept per style object (Haven's
     styles are not changed once made).
     """
+    load_reportlab()
     from reportlab.platypus import Paragraph
     from reportlab.platypus.paragraph import cleanBlockQuotedText
     from reportlab.platypus.paraparser import ParaParser
@@ -274,9 +279,8 @@ def build_marked_pdf(
     """Lay `story` out on marked pages; `after_flowable` is called as each piece is placed
     (for progress). Raises ExportError(`layout_error`) when something cannot fit a page, so
     the message is the caller's plain words and never the content."""
-    from reportlab.platypus import BaseDocTemplate, Frame, LayoutError, PageTemplate
-
     register_fonts()
+    from reportlab.platypus import BaseDocTemplate, Frame, LayoutError, PageTemplate
 
     class _Template(BaseDocTemplate):  # type: ignore[misc]
         def afterFlowable(self, flowable: Any) -> None:

@@ -10,16 +10,15 @@ reader's fonts.
 Offline the signature is PAdES B-B and its time is the signer's own clock; the stamp says
 so (security anchors E5: timestamp honesty). With a timestamp authority it is B-T.
 
-pyHanko is imported inside the functions: it is slow to import (HOUSE_STYLE).
+pyHanko is imported inside the functions: it is slow to import (HOUSE_STYLE). It is loaded
+through app.export.libraries, which leaves out the parts an offline signature never uses.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import sys
+import struct
 import textwrap
-import types
 import weakref
 import zlib
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.errors import ExportError
 from app.export.certificates import SigningIdentity
+from app.export.libraries import load_pyhanko, real_module
 from app.export.page import font_path, single_line
 from app.export.pdf import SIGNATURE_BOX
 
@@ -64,7 +64,7 @@ def sign_pdf(
     use pyHanko's dummy TSA) the signature carries a trusted time (PAdES B-T); otherwise it
     is B-B. Raises ExportError if the PDF cannot be signed; the input is never modified.
     """
-    _defer_imports()
+    load_pyhanko()
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
@@ -121,71 +121,6 @@ def sign_pdf(
         ) from exc
     result: bytes = output.getvalue()
     return result
-
-
-_DEFERRED: tuple[tuple[tuple[str, ...], dict[str, tuple[str, ...]]], ...] = (
-    # pyHanko imports aiohttp whenever its signing API is imported, through its timestamp
-    # client and the certificate fetchers it names: about 0.15 s of the first signature
-    # in a fresh process, and an offline (B-B) signature makes no HTTP request.
-    (
-        ("aiohttp", "pyhanko.sign"),
-        {
-            "pyhanko_certvalidator.fetchers.aiohttp_fetchers": ("AIOHttpFetcherBackend",),
-            "pyhanko.sign.timestamps.aiohttp_client": ("HTTPTimeStamper", "AIOHttpTimeStamper"),
-        },
-    ),
-    # pyHanko's embedded-font engine imports fontTools' subsetter (about 0.1 s) to cut the
-    # font down, which the pre-cut stamp font skips (_presubset_accumulator).
-    (
-        ("pyhanko.pdf_utils.font.opentype",),
-        {"fontTools.subset": ("Options", "Subsetter")},
-    ),
-)
-"""Groups of modules put off until used: (already imported? then leave the group alone,
-{module: the names other modules take from it at import time})."""
-
-
-class _StandIn(types.ModuleType):
-    """Takes the place of a `_DEFERRED` module until something of it is used.
-
-    A name taken from the stand-in is a class that makes the real class's object; any
-    other name loads the real module (and the rest of its group, in order).
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # the import system probing (__path__, __spec__ ...)
-            raise AttributeError(name)
-        return getattr(_real_module(self.__name__), name)
-
-
-def _defer_imports() -> None:
-    """Put the stand-ins in place for each group nothing has imported yet."""
-    for guards, modules in _DEFERRED:
-        if any(name in sys.modules for name in (*guards, *modules)):
-            continue
-        for module_name, names in modules.items():
-            stand_in = _StandIn(module_name)
-            for name in names:
-                setattr(stand_in, name, _deferred_class(module_name, name))
-            sys.modules[module_name] = stand_in
-
-
-def _deferred_class(module_name: str, name: str) -> type:
-    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        return getattr(_real_module(module_name), name)(*args, **kwargs)
-
-    return type(name, (), {"__new__": __new__, "__module__": __name__})
-
-
-def _real_module(module_name: str) -> types.ModuleType:
-    """The real module, imported now with the rest of its group if it was stood in for."""
-    for _guards, modules in _DEFERRED:
-        if module_name in modules:
-            for name in modules:  # in order: pyHanko's timestamp client uses the fetchers
-                if isinstance(sys.modules.get(name), _StandIn):
-                    del sys.modules[name]
-                importlib.import_module(name)
-    return importlib.import_module(module_name)
 
 
 _SIGNERS: weakref.WeakKeyDictionary[SigningIdentity, Any] = weakref.WeakKeyDictionary()
@@ -358,9 +293,9 @@ def _presubset_accumulator() -> Any:
     characters, so its bytes are embedded as they are: the glyph ids stay the font's own,
     as pyHanko's subset (retain_gids) keeps them, and the stamp draws the same.
 
-    pyHanko also parses the font (fontTools and HarfBuzz) for every signature, about
-    1 ms: the parsed font is kept per font (`_parsed_stamp_font`, read only once made)
-    and each accumulator gets the per-document state pyHanko's own __init__ gives it.
+    pyHanko also parses the font (fontTools and HarfBuzz) for every signature: the font
+    is read once per font instead, without fontTools (`_parsed_stamp_font`), and each
+    accumulator gets the per-document state pyHanko's own __init__ gives it.
     """
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.font.api import FontEngine
@@ -420,36 +355,150 @@ def _presubset_accumulator() -> Any:
 class _ParsedFont:
     """What pyHanko's GlyphAccumulator reads from a font, shared by every signature."""
 
-    tt: Any
+    tt: _StampFontTables
     hb_font: Any
     ps_name: str
     units_per_em: int
-    glyph_set: Any
+    glyph_set: dict[int, _GlyphWidth]
+
+
+@dataclass(frozen=True)
+class _GlyphWidth:
+    width: int
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The fields of one font table that pyHanko's font dictionaries read."""
+
+    fields: dict[str, int | float]
+
+    def __getattr__(self, name: str) -> int | float:
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _StampFontTables:
+    """The stamp font's tables as pyHanko's GlyphAccumulator and FontDescriptor read them
+    from a fontTools TTFont, read from the font's bytes with `struct` instead.
+
+    fontTools takes about 50 ms to import with the table modules this needs (its 'name'
+    table alone brings in all of OpenType layout), the larger part of the first signature
+    in a fresh process. Glyphs are named by their ids: the accumulator only uses a name
+    to look the glyph's width up again here.
+    """
+
+    def __init__(self, font_bytes: bytes, hb_font: Any) -> None:
+        tables = _sfnt_tables(font_bytes)
+        head, hhea, os2, post = (tables[t] for t in ("head", "hhea", "OS/2", "post"))
+        self._hb_font = hb_font
+        self._tables = {
+            "head": _Table(
+                dict(
+                    zip(
+                        ("unitsPerEm", "xMin", "yMin", "xMax", "yMax"),
+                        struct.unpack_from(">H16xhhhh", head, 18),
+                        strict=True,
+                    )
+                )
+            ),
+            "hhea": _Table(
+                dict(zip(("ascent", "descent"), struct.unpack_from(">hh", hhea, 4), strict=True))
+            ),
+            "OS/2": _Table(_os2_fields(os2)),
+            # A 16.16 fixed-point number, as fontTools gives it: a float.
+            "post": _Table({"italicAngle": struct.unpack_from(">i", post, 4)[0] / 65536}),
+        }
+        glyphs = struct.unpack_from(">H", tables["maxp"], 4)[0]
+        metrics = struct.unpack_from(">H", hhea, 34)[0]
+        advances = [
+            struct.unpack_from(">H", tables["hmtx"], 4 * i)[0] for i in range(min(metrics, glyphs))
+        ]
+        advances += [advances[-1]] * (glyphs - len(advances))
+        self.glyph_set = {gid: _GlyphWidth(width) for gid, width in enumerate(advances)}
+        self.ps_name = _postscript_name(tables["name"])
+        self._reversed: dict[int, set[int]] | None = None
+
+    def __getitem__(self, tag: str) -> Any:
+        if tag == "cmap":
+            return self  # for buildReversed
+        return self._tables[tag]  # KeyError for 'CFF ': TrueType outlines, as pyHanko asks
+
+    def __contains__(self, tag: str) -> bool:
+        return tag in self._tables
+
+    def getGlyphName(self, glyph_id: int) -> int:  # fontTools' name
+        return glyph_id
+
+    def buildReversed(self) -> dict[int, set[int]]:  # fontTools' name
+        """Glyph to characters, for a cluster of several glyphs (combining accents)."""
+        if self._reversed is None:
+            reversed_cmap: dict[int, set[int]] = {}
+            for code in self._hb_font.face.unicodes:
+                gid = self._hb_font.get_nominal_glyph(code)
+                if gid:
+                    reversed_cmap.setdefault(gid, set()).add(code)
+            self._reversed = reversed_cmap
+        return self._reversed
+
+
+def _sfnt_tables(font_bytes: bytes) -> dict[str, bytes]:
+    """The tables of a TrueType font file by tag (the OpenType table directory)."""
+    try:
+        (count,) = struct.unpack_from(">H", font_bytes, 4)
+        tables = {}
+        for i in range(count):
+            tag, _checksum, offset, length = struct.unpack_from(">4sIII", font_bytes, 12 + 16 * i)
+            tables[tag.decode("latin-1")] = font_bytes[offset : offset + length]
+    except struct.error as exc:
+        raise ExportError("The signature stamp font could not be read.") from exc
+    if "glyf" not in tables or "CFF " in tables:
+        raise ExportError("The signature stamp font must have TrueType outlines.")
+    return tables
+
+
+def _os2_fields(os2: bytes) -> dict[str, int | float]:
+    version, weight = struct.unpack_from(">H2xH", os2, 0)
+    fields: dict[str, int | float] = {"version": version, "usWeightClass": weight}
+    if version >= 2:  # sCapHeight came with version 2; pyHanko's default stands in before
+        fields["sCapHeight"] = struct.unpack_from(">h", os2, 88)[0]
+    return fields
+
+
+def _postscript_name(name: bytes) -> str:
+    """The first PostScript name (name id 6) in the 'name' table, as pyHanko reads it."""
+    count, strings = struct.unpack_from(">2xHH", name, 0)
+    for i in range(count):
+        platform, encoding, _language, name_id, length, offset = struct.unpack_from(
+            ">HHHHHH", name, 6 + 12 * i
+        )
+        if name_id != 6:
+            continue
+        raw = name[strings + offset : strings + offset + length]
+        if platform in (0, 3):
+            return raw.decode("utf-16-be")
+        if platform == 1 and encoding == 0:
+            return raw.decode("mac-roman")
+        break
+    raise ExportError("The signature stamp font has no PostScript name Haven can read.")
 
 
 @functools.lru_cache(maxsize=16)
 def _parsed_stamp_font(font_bytes: bytes) -> _ParsedFont:
-    """The stamp font parsed as GlyphAccumulator parses it, the tables and glyph widths it
-    reads loaded now so that later signatures (on any thread) only read them."""
+    """The stamp font read as GlyphAccumulator reads it, once per font (read only once
+    made, so later signatures on any thread share it)."""
     import uharfbuzz as hb  # type: ignore[import-untyped]
-    from fontTools.ttLib.ttFont import TTFont  # type: ignore[import-untyped]
-    from pyhanko.pdf_utils.font.opentype import _read_ps_name
 
-    tt = TTFont(BytesIO(font_bytes))
-    if "glyf" not in tt or "CFF " in tt:
-        raise ExportError("The signature stamp font must have TrueType outlines.")
-    for tag in ("head", "hhea", "maxp", "OS/2", "post", "name", "cmap", "hmtx"):
-        tt[tag]  # what the accumulator and its font descriptor read (not GPOS and the rest)
-    glyph_set = tt.getGlyphSet(preferCFF=True)
-    for name in tt.getGlyphOrder():
-        _ = glyph_set[name].width
-    tt["cmap"].buildReversed()
+    hb_font = hb.Font(hb.Face(font_bytes))
+    tables = _StampFontTables(font_bytes, hb_font)
     return _ParsedFont(
-        tt=tt,
-        hb_font=hb.Font(hb.Face(font_bytes)),
-        ps_name=_read_ps_name(tt),
-        units_per_em=tt["head"].unitsPerEm,
-        glyph_set=glyph_set,
+        tt=tables,
+        hb_font=hb_font,
+        ps_name=tables.ps_name,
+        units_per_em=tables["head"].unitsPerEm,
+        glyph_set=tables.glyph_set,
     )
 
 
@@ -490,6 +539,7 @@ def build_stamp_font(text: str = "") -> bytes:
     rescale fast (well under a second instead of several seconds for the whole font).
     ASCII is always kept because pyHanko formats the date itself.
     """
+    real_module("fontTools.ttLib")  # not its stand-in: submodules are imported from it
     from fontTools import subset  # type: ignore[import-untyped]
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
     from fontTools.ttLib.scaleUpem import scale_upem  # type: ignore[import-untyped]

@@ -26,6 +26,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from app.export.libraries import load_pyhanko
 from app.export.signing import FIELD_NAME
 
 # pyHanko logs untrusted-certificate warnings with tracebacks that name the signer; Haven
@@ -59,6 +60,7 @@ def verify_pdf(
 
     Never raises for a bad or unreadable file: the report says what is wrong.
     """
+    load_pyhanko()
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

@@ -4,6 +4,7 @@ first signature in a fresh process need not cut DejaVu Sans down (issue 11: < 1 
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
@@ -62,3 +63,44 @@ def test_the_stamp_accumulator_sets_up_what_pyhankos_own_does() -> None:
     again = _presubset_accumulator()(font, writer=PdfFileWriter(), font_size=9)
     assert again._glyphs == {} and again._cid_to_unicode == {}
     assert again.tt is ours.tt
+
+
+def _accumulators(font: bytes) -> tuple[Any, Any]:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    from app.export.signing import _presubset_accumulator
+
+    ours = _presubset_accumulator()(font, writer=PdfFileWriter(), font_size=9)
+    theirs = GlyphAccumulator(PdfFileWriter(), BytesIO(font), 9)
+    return ours, theirs
+
+
+def test_the_stamp_font_read_without_fonttools_gives_pyhankos_font_dictionaries() -> None:
+    """The stamp font's tables are read with `struct` (fontTools is slow to import): the
+    font descriptor, the glyph widths and the PostScript name are what pyHanko reads with
+    fontTools, for the shipped font and for a fresh cut with letters beyond ASCII."""
+    for font in (_stamp_font_bytes(""), _stamp_font_bytes("ëŁŽ")):
+        ours, theirs = _accumulators(font)
+        mine = dict(ours.cidfont_obj._font_descriptor)
+        pyhankos = dict(theirs.cidfont_obj._font_descriptor)
+        for both in (mine, pyhankos):
+            # The subset prefix is random per document.
+            both["/FontName"] = str(both["/FontName"]).split("+")[1]
+        assert mine == pyhankos
+        assert ours.cidfont_obj.name.split("+")[1] == theirs.cidfont_obj.name.split("+")[1]
+        tt = TTFont(BytesIO(font))
+        widths = {gid: ours._glyph_set[gid].width for gid in range(len(tt.getGlyphOrder()))}
+        assert widths == {gid: tt["hmtx"][name][0] for gid, name in enumerate(tt.getGlyphOrder())}
+
+
+def test_a_cluster_of_several_glyphs_maps_back_to_its_characters_as_pyhanko_does() -> None:
+    """A letter with a combining accent that has no precomposed glyph shapes to two
+    glyphs in one cluster; pyHanko then maps the glyphs back to characters through the
+    font's reversed character map, which is built here from HarfBuzz's."""
+    ours, theirs = _accumulators(_stamp_font_bytes("q\u0301"))
+    text = "Signed by q\u0301 Worker"
+
+    assert ours.shape(text) == theirs.shape(text)
+    assert ours._cid_to_unicode == theirs._cid_to_unicode
+    assert "\u0301" in ours._cid_to_unicode.values()

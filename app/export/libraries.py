@@ -1,0 +1,224 @@
+"""reportlab and pyHanko, loaded once per process and no more of them than Haven uses.
+
+They are imported when the first PDF of a process is drawn or signed, not at start-up
+(HOUSE_STYLE), and loading them was about half of that first PDF (issue 11: the first
+signed PDF in a fresh process in under a second). What is done here changes no byte of
+any PDF; it only leaves out work the PDFs never needed:
+
+1. Modules these libraries import but Haven never calls stay stand-ins (`_StandIn`) until
+   something really uses them: aiohttp (pyHanko's timestamp client and certificate
+   fetchers: an offline signature makes no request), fontTools (the stamp font is pre-cut
+   and read without it: app.export.signing), lxml (XMP metadata, which Haven's PDFs do not
+   have) and Pillow (reportlab's bitmap images: Haven draws none). The first real use
+   loads the real module.
+2. reportlab compiles, as it is imported, a case-insensitive pattern for web addresses
+   across most of Unicode (about 40 ms); it is only used to hyphenate URLs, which Haven's
+   paragraph styles never do, so it is compiled the first time it is used instead.
+3. The cyclic garbage collector is paused while they load and what they leave is frozen
+   (`gc.freeze`), as ui.start_up does after the first window: their ~100,000 modules,
+   classes and functions live as long as the process, and the collector walked them again
+   and again as they loaded and after (about 40 ms). Reference counting frees ordinary
+   objects as usual; only cyclic garbage that exists at that moment is never collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import re
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+_lock = threading.RLock()
+_loaded: set[str] = set()
+
+REPORTLAB_MODULES = (
+    "reportlab.platypus",
+    "reportlab.pdfbase.ttfonts",
+    "reportlab.lib.fonts",
+)
+"""What app.export.page draws with (the platypus package imports the rest of it)."""
+
+PYHANKO_MODULES = (
+    "pyhanko.pdf_utils.incremental_writer",
+    "pyhanko.sign",
+    "pyhanko.stamp",
+    "pyhanko.pdf_utils.font.opentype",
+    "pyhanko.pdf_utils.text",
+)
+"""What app.export.signing signs with."""
+
+_DEFERRED: dict[str, tuple[tuple[tuple[str, ...], dict[str, tuple[str, ...]]], ...]] = {
+    "pyhanko": (
+        # pyHanko imports aiohttp whenever its signing API is imported, through its
+        # timestamp client and the certificate fetchers it names: about 0.15 s of the first
+        # signature in a fresh process, and an offline (B-B) signature makes no request.
+        (
+            ("aiohttp", "pyhanko.sign"),
+            {
+                "pyhanko_certvalidator.fetchers.aiohttp_fetchers": ("AIOHttpFetcherBackend",),
+                "pyhanko.sign.timestamps.aiohttp_client": (
+                    "HTTPTimeStamper",
+                    "AIOHttpTimeStamper",
+                ),
+            },
+        ),
+        # pyHanko's embedded-font engine imports fontTools' font reader and subsetter
+        # (about 0.05 s with the font tables it reads), which the pre-cut stamp font,
+        # read with HarfBuzz, does without (app.export.signing._stamp_font_tables).
+        (
+            ("pyhanko.pdf_utils.font.opentype", "fontTools.ttLib", "fontTools.subset"),
+            {"fontTools.ttLib": ("TTFont",), "fontTools.subset": ("Options", "Subsetter")},
+        ),
+        # pyHanko's XMP metadata support imports lxml (about 7 ms); it is only used for a
+        # PDF that has XMP metadata or is PDF 2.0, and Haven's are neither.
+        (
+            ("pyhanko.pdf_utils.metadata.xmp_xml", "lxml.etree"),
+            {"pyhanko.pdf_utils.metadata.xmp_xml": ()},
+        ),
+    ),
+    "reportlab": (
+        # reportlab.lib.utils imports Pillow for bitmap images (about 10 ms); Haven's PDFs
+        # have none. No name is stood in for: any use of the module loads it.
+        (("PIL.Image",), {"PIL.Image": ()}),
+    ),
+}
+"""Per library, groups of modules put off until used: (already imported? then leave the
+group alone, {module: the names other modules take from it at import time})."""
+
+_LAZY_PATTERNS = ("(^(?:[a-z0-9\\.\\-\\+]*)://)",)
+"""How the patterns compiled on first use begin (reportlab.platypus.paragraph.uri_pat)."""
+
+
+def load_reportlab() -> None:
+    """Import what Haven draws PDFs with, once per process (see the module docstring)."""
+    _load("reportlab", REPORTLAB_MODULES)
+
+
+def load_pyhanko() -> None:
+    """Import what Haven signs PDFs with, once per process (see the module docstring)."""
+    _load("pyhanko", PYHANKO_MODULES)
+
+
+def real_module(module_name: str) -> types.ModuleType:
+    """`module_name` itself, loaded now (with the rest of its group) if a stand-in holds
+    its place: for code that imports a submodule of a stood-in package."""
+    for groups in _DEFERRED.values():
+        for _guards, modules in groups:
+            if module_name in modules and any(_is_stand_in(m) for m in modules):
+                for name in modules:
+                    if _is_stand_in(name):
+                        del sys.modules[name]
+                for name in modules:  # in order: pyHanko's timestamp client uses the fetchers
+                    importlib.import_module(name)
+    return importlib.import_module(module_name)
+
+
+def _load(library: str, modules: tuple[str, ...]) -> None:
+    if library in _loaded:
+        return
+    with _lock:
+        if library in _loaded:
+            return
+        _defer(library)
+        with _collector_paused(), _patterns_compiled_on_first_use():
+            for name in modules:
+                importlib.import_module(name)
+        _loaded.add(library)
+
+
+def _defer(library: str) -> None:
+    """Put the stand-ins in place for each group nothing has imported yet."""
+    for guards, modules in _DEFERRED[library]:
+        if any(name in sys.modules for name in (*guards, *modules)):
+            continue
+        for module_name, names in modules.items():
+            stand_in = _StandIn(module_name)
+            for name in names:
+                setattr(stand_in, name, _deferred_class(module_name, name))
+            sys.modules[module_name] = stand_in
+
+
+def _is_stand_in(module_name: str) -> bool:
+    return isinstance(sys.modules.get(module_name), _StandIn)
+
+
+class _StandIn(types.ModuleType):
+    """Takes the place of a `_DEFERRED` module until something of it is used.
+
+    A name taken from the stand-in is a class that makes the real class's object; any
+    other name loads the real module (and the rest of its group, in order).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            # The import system probing (__spec__, __path__ ...). A stand-in has no
+            # submodules: code importing one calls `real_module` for the package first.
+            raise AttributeError(name)
+        return getattr(real_module(self.__name__), name)
+
+
+def _deferred_class(module_name: str, name: str) -> type:
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        return getattr(real_module(module_name), name)(*args, **kwargs)
+
+    return type(name, (), {"__new__": __new__, "__module__": __name__})
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic collection while the libraries load; what they leave is frozen after.
+
+    Left alone when the collector is already off (ui.start_up pauses it until the first
+    window has painted, and freezes what is there then).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+class _CompiledOnFirstUse:
+    """A regular expression compiled the first time it is matched, not when it is made."""
+
+    def __init__(self, compile_now: Callable[..., Any], pattern: str, flags: int) -> None:
+        self._compile_now = compile_now
+        self._args = (pattern, flags)
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._compiled is None:
+            self._compiled = self._compile_now(*self._args)
+        return getattr(self._compiled, name)
+
+
+@contextlib.contextmanager
+def _patterns_compiled_on_first_use() -> Iterator[None]:
+    """While the libraries load, `re.compile` puts off the `_LAZY_PATTERNS` it is given.
+
+    Every other pattern, from any thread, is compiled at once as usual. The caller holds
+    `_lock`, so only one thread swaps `re.compile` at a time.
+    """
+    compile_now = re.compile
+
+    def compile_or_defer(pattern: Any, flags: Any = 0) -> Any:
+        if isinstance(pattern, str) and pattern.startswith(_LAZY_PATTERNS):
+            return _CompiledOnFirstUse(compile_now, pattern, flags)
+        return compile_now(pattern, flags)
+
+    re.compile = compile_or_defer
+    try:
+        yield
+    finally:
+        re.compile = compile_now
