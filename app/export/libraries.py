@@ -19,19 +19,32 @@ any PDF; it only leaves out work the PDFs never needed:
    classes and functions live as long as the process, and the collector walked them again
    and again as they loaded and after (about 40 ms). Reference counting frees ordinary
    objects as usual; only cyclic garbage that exists at that moment is never collected.
+4. pyHanko makes some 140 dataclasses as it is imported, and `dataclasses` writes the
+   source of their ~830 methods and compiles it each time (a third of pyHanko's import).
+   Those methods come precompiled from `CODE_CACHE_FILE`, shipped in resources like the
+   .pyc files Python keeps for modules: each entry is found by a hash of the exact source
+   `dataclasses` wrote and is what compiling that source gives, so a source the cache
+   does not have (another pyHanko, another Python) is simply compiled as before.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import gc
+import hashlib
 import importlib
+import importlib.util
+import marshal
 import re
 import sys
 import threading
 import types
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from app.directory import resources_dir
 
 _lock = threading.RLock()
 _loaded: set[str] = set()
@@ -94,6 +107,13 @@ _LAZY_PATTERNS = ("(^(?:[a-z0-9\\.\\-\\+]*)://)",)
 """How the patterns compiled on first use begin (reportlab.platypus.paragraph.uri_pat)."""
 
 
+CODE_CACHE_FILE = "pdf-libraries.codecache"
+"""In resources: the methods `dataclasses` writes while the libraries load, compiled
+(`build_code_cache`). Regenerate it with `python -c "from app.export.libraries import
+write_code_cache; write_code_cache()"` when pyHanko, reportlab or Python changes
+(tests/export/test_pdf_libraries.py says when)."""
+
+
 def load_reportlab() -> None:
     """Import what Haven draws PDFs with, once per process (see the module docstring)."""
     _load("reportlab", REPORTLAB_MODULES)
@@ -125,7 +145,11 @@ def _load(library: str, modules: tuple[str, ...]) -> None:
         if library in _loaded:
             return
         _defer(library)
-        with _collector_paused(), _patterns_compiled_on_first_use():
+        with (
+            _collector_paused(),
+            _patterns_compiled_on_first_use(),
+            _dataclass_methods_precompiled(_code_cache()),
+        ):
             for name in modules:
                 importlib.import_module(name)
         _loaded.add(library)
@@ -222,3 +246,86 @@ def _patterns_compiled_on_first_use() -> Iterator[None]:
         yield
     finally:
         re.compile = compile_now
+
+
+def _source_key(source: str) -> bytes:
+    return hashlib.blake2b(source.encode("utf-8"), digest_size=16).digest()
+
+
+def _compiled(source: str) -> types.CodeType:
+    # As `exec(source)` in the dataclasses module compiles it: no __future__ flags.
+    return compile(source, "<string>", "exec", dont_inherit=True)
+
+
+def _code_cache() -> dict[bytes, types.CodeType]:
+    """The shipped cache, or nothing if it is missing, damaged or for another Python."""
+    try:
+        # A shipped resource, as trusted as Haven's own code and .pyc files (which Python
+        # reads with marshal too); never a file a user or another program writes.
+        packed = (resources_dir() / CODE_CACHE_FILE).read_bytes()
+        data = marshal.loads(zlib.decompress(packed))  # noqa: S302
+    except (OSError, zlib.error, EOFError, ValueError, TypeError):
+        return {}
+    if (
+        not isinstance(data, dict)
+        or data.get("magic") != importlib.util.MAGIC_NUMBER
+        or data.get("optimize") != sys.flags.optimize
+        or not isinstance(data.get("code"), dict)
+    ):
+        return {}
+    code: dict[bytes, types.CodeType] = data["code"]
+    return code
+
+
+@contextlib.contextmanager
+def _dataclass_methods_precompiled(cache: dict[bytes, types.CodeType]) -> Iterator[None]:
+    """While the libraries load, `dataclasses` runs the methods it writes from `cache`.
+
+    `exec` is looked up in the dataclasses module before the builtins, so a module global
+    of that name stands in for it there and nowhere else. The caller holds `_lock`.
+    """
+    import dataclasses
+
+    if not cache or hasattr(dataclasses, "exec"):
+        yield
+        return
+
+    def exec_precompiled(source: Any, globals: Any = None, locals: Any = None, /) -> None:
+        code = cache.get(_source_key(source)) if isinstance(source, str) else None
+        builtins.exec(source if code is None else code, globals, locals)  # noqa: S102 (dataclasses' own)
+
+    dataclasses.exec = exec_precompiled  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del dataclasses.exec  # type: ignore[attr-defined]
+
+
+def build_code_cache() -> bytes:
+    """`CODE_CACHE_FILE`'s content: every method `dataclasses` writes while reportlab and
+    pyHanko load, compiled. Only in a process that has loaded neither yet."""
+    if _loaded or any(name in sys.modules for name in ("pyhanko", "reportlab")):
+        raise RuntimeError("build the code cache in a fresh process")
+    import dataclasses
+
+    sources: list[str] = []
+
+    def exec_recorded(source: Any, globals: Any = None, locals: Any = None, /) -> None:
+        if isinstance(source, str):
+            sources.append(source)
+        builtins.exec(source, globals, locals)  # noqa: S102 (dataclasses' own)
+
+    dataclasses.exec = exec_recorded  # type: ignore[attr-defined]
+    try:
+        load_reportlab()
+        load_pyhanko()
+    finally:
+        del dataclasses.exec  # type: ignore[attr-defined]
+    code = {_source_key(source): _compiled(source) for source in sources}
+    data = {"magic": importlib.util.MAGIC_NUMBER, "optimize": sys.flags.optimize, "code": code}
+    return zlib.compress(marshal.dumps(data), 9)
+
+
+def write_code_cache() -> None:
+    """Write the shipped code cache (a maintainer's step, not run by the app)."""
+    (resources_dir() / CODE_CACHE_FILE).write_bytes(build_code_cache())

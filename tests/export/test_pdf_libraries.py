@@ -43,6 +43,8 @@ signed = sign_pdf(pdf, identity, "Completed", "Test Worker")
 facts["verified"] = verify_pdf(signed).intact
 facts["collector"] = [gc.isenabled(), gc.get_freeze_count() > 0]
 facts["re.compile restored"] = re.compile.__module__ == "re"
+import dataclasses
+facts["dataclasses exec restored"] = not hasattr(dataclasses, "exec")
 facts["left out"] = sorted(
     name for name in ("PIL.Image", "fontTools.ttLib", "fontTools.subset", "lxml.etree",
                       "aiohttp", "pyhanko.pdf_utils.metadata.xmp_xml")
@@ -101,6 +103,7 @@ def test_the_first_signed_pdf_loads_only_what_it_uses_and_the_rest_loads_on_use(
     # The collector runs again afterwards, with the libraries' objects frozen.
     assert facts["collector"] == [True, True]
     assert facts["re.compile restored"] is True
+    assert facts["dataclasses exec restored"] is True
     assert facts["uri pattern deferred"] is True
     assert facts["uri pattern agrees"] is True
     assert facts["uri split"][0] == ["https://example.org/a/", "b"]
@@ -122,3 +125,79 @@ def test_a_paused_collector_is_left_paused() -> None:
     )
 
     assert facts == {"enabled": False, "frozen": 0}
+
+
+def _decoded(packed: bytes) -> dict[str, Any]:
+    import marshal
+    import zlib
+
+    data: dict[str, Any] = marshal.loads(zlib.decompress(packed))
+    return data
+
+
+def test_the_shipped_code_cache_is_what_a_fresh_build_makes() -> None:
+    """Every method `dataclasses` writes while the libraries load is in the shipped cache,
+    compiled as `exec` would compile it. Fails after a pyHanko, reportlab or Python
+    upgrade: regenerate the cache (app.export.libraries.CODE_CACHE_FILE says how)."""
+    from app.directory import resources_dir
+    from app.export.libraries import CODE_CACHE_FILE
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from app.export.libraries import build_code_cache\n"
+            "sys.stdout.buffer.write(build_code_cache())\n",
+        ],
+        capture_output=True,
+        timeout=180,
+        cwd=ROOT,
+        check=True,
+    )
+    fresh = _decoded(done.stdout)
+    shipped = _decoded((resources_dir() / CODE_CACHE_FILE).read_bytes())
+
+    assert len(fresh["code"]) > 500
+    assert shipped == fresh
+
+
+def test_a_missing_damaged_or_foreign_code_cache_is_not_used(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    import marshal
+    import zlib
+
+    from app.export import libraries
+
+    monkeypatch.setattr(libraries, "resources_dir", lambda: tmp_path)
+    assert libraries._code_cache() == {}  # missing
+    cache = tmp_path / libraries.CODE_CACHE_FILE
+    cache.write_bytes(b"not a cache")
+    assert libraries._code_cache() == {}
+    code = {libraries._source_key("x = 1"): libraries._compiled("x = 1")}
+    for magic in (b"\0\0\r\n", __import__("importlib.util").util.MAGIC_NUMBER):
+        data = {"magic": magic, "optimize": sys.flags.optimize, "code": code}
+        cache.write_bytes(zlib.compress(marshal.dumps(data)))
+        assert libraries._code_cache() == ({} if magic == b"\0\0\r\n" else code)
+
+
+def test_precompiled_methods_run_for_their_own_source_only() -> None:
+    """A source the cache has runs its compiled code; any other is compiled as usual."""
+    import dataclasses
+
+    from app.export import libraries
+
+    source = "def __create_fn__():\n def f(self):\n  return 1\n return f"
+    cache = {libraries._source_key(source): libraries._compiled(source.replace("1", "2"))}
+    with libraries._dataclass_methods_precompiled(cache):
+
+        @dataclasses.dataclass
+        class Point:
+            x: int
+
+        namespace: dict[str, Any] = {}
+        dataclasses.exec(source, {}, namespace)  # type: ignore[attr-defined]
+    assert namespace["__create_fn__"]()(None) == 2  # from the cache (deliberately unlike)
+    assert Point(3) == Point(3) and Point(3).x == 3  # not in the cache: compiled
+    assert not hasattr(dataclasses, "exec")
