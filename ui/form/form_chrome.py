@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,7 @@ from app.domain import Record
 from app.forms.definitions import FormDefinition
 from ui.form.check_answers import CheckAnswersPage
 from ui.form.outcome_panel import OutcomePanel
+from ui.form.page_area import PageArea
 from ui.form.section_page import SectionListModel
 from ui.form.tab_chain import focus_chain
 from ui.send_to_dsl import send_to_dsl_button
@@ -56,6 +57,7 @@ class FormChrome(QWidget):
         super().__init__(parent)
         self._sections_choice: bool | None = None
         self._suggestions_choice: bool | None = None
+        self._polished = False
         install_focus_ring()
         self._build_chrome()
 
@@ -233,16 +235,11 @@ class FormChrome(QWidget):
         row.addWidget(button)
         return button
 
-    def _scroll_for(self, page: QWidget) -> QScrollArea:
-        area = QScrollArea(self)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        # The size it will have in the stack: setWidget lays the page out for the
-        # viewport's width, and a default-sized area would wrap every label for a narrow
-        # column first, only to lay it all out again when shown (issue 11).
+    def _scroll_for(self, page: QWidget) -> PageArea:
+        area = PageArea(page, self)
+        # The size it will have in the stack, which shows it at once when the view is
+        # visible (the stack's layout would size it only afterwards).
         area.resize(self.stack.size())
-        area.setWidget(page)
         return area
 
     # ==== side panels ========================================================================
@@ -267,9 +264,13 @@ class FormChrome(QWidget):
 
     def _fit_panels(self) -> None:
         has_outcomes = bool(getattr(self, "form", None) and self.form.outcomes)
-        width = self.width()
-        spacing = self.style().pixelMetric(self.style().PixelMetric.PM_LayoutHorizontalSpacing)
-        budget = width * (1 - QUESTION_SHARE) - 2 * max(spacing, 6)
+        # Until the view is polished (just before it is first shown) its width is Qt's
+        # default, not the one it will have: every panel fits until then, and the
+        # Polish event fits them for the real width before anything is laid out.
+        budget = float("inf")
+        if self._polished:
+            spacing = self.style().pixelMetric(self.style().PixelMetric.PM_LayoutHorizontalSpacing)
+            budget = self.width() * (1 - QUESTION_SHARE) - 2 * max(spacing, 6)
         suggestions = has_outcomes and self._suggestions_choice is not False
         if has_outcomes and self._suggestions_choice is None:
             suggestions = self.outcome_scroll.width() <= budget
@@ -296,6 +297,16 @@ class FormChrome(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_panels()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Polish:
+            # Qt polishes a widget as it is first shown, at the size it is shown at and
+            # before its layout runs: the panels that fit are decided here, so the page
+            # is laid out once, for its real width (issue 11).
+            self._polished = True
+            self._fit_panels()
+        return handled
 
     # ==== the tab order ======================================================================
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QLayout, QScrollArea, QStackedWidget, QWidget
 
+from ui.form.page_area import PageArea
+
 _TAB_POLICIES = frozenset(
     policy
     for policy in (
@@ -30,7 +32,7 @@ def focus_chain(root: QWidget) -> list[QWidget]:
 
     def visit(widget: QWidget) -> None:
         if isinstance(widget, QScrollArea):
-            inner = widget.widget()
+            inner = widget.content() if isinstance(widget, PageArea) else widget.widget()
             if inner is not None:
                 visit(inner)
             return
