@@ -12,8 +12,9 @@ any PDF; it only leaves out work the PDFs never needed:
    have) and Pillow (reportlab's bitmap images: Haven draws none). The first real use
    loads the real module.
 2. reportlab compiles, as it is imported, a case-insensitive pattern for web addresses
-   across most of Unicode (about 40 ms); it is only used to hyphenate URLs, which Haven's
-   paragraph styles never do, so it is compiled the first time it is used instead.
+   across most of Unicode (about 40 ms) and one for CJK text (5 ms); they are only used
+   to hyphenate URLs and to wrap CJK text by hand, which Haven's PDFs never do, so they
+   are compiled the first time they are used instead.
 3. The cyclic garbage collector is paused while they load and what they leave is frozen
    (`gc.freeze`), as ui.start_up does after the first window: their ~100,000 modules,
    classes and functions live as long as the process, and the collector walked them again
@@ -103,8 +104,9 @@ _DEFERRED: dict[str, tuple[tuple[tuple[str, ...], dict[str, tuple[str, ...]]], .
 """Per library, groups of modules put off until used: (already imported? then leave the
 group alone, {module: the names other modules take from it at import time})."""
 
-_LAZY_PATTERNS = ("(^(?:[a-z0-9\\.\\-\\+]*)://)",)
-"""How the patterns compiled on first use begin (reportlab.platypus.paragraph.uri_pat)."""
+_LAZY_PATTERNS = ("(^(?:[a-z0-9\\.\\-\\+]*)://)", "([\u2e80-\uffff])")
+"""How the patterns compiled on first use begin: reportlab.platypus.paragraph.uri_pat
+(URL hyphenation) and reportlab.lib.textsplit.rx (`cjkwrap`, which platypus never calls)."""
 
 
 CODE_CACHE_FILE = "pdf-libraries.codecache"

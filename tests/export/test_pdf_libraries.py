@@ -59,6 +59,9 @@ facts["uri pattern agrees"] = [bool(paragraph.uri_pat.match(u)) for u in urls] =
     bool(re.compile(paragraph.uri_pat.pattern, re.I).match(u)) for u in urls
 ]
 facts["uri split"] = paragraph._uri_split_pairs("https://example.org/a/b")
+from reportlab.lib import textsplit
+facts["cjk pattern deferred"] = not isinstance(textsplit.rx, re.Pattern)
+facts["cjk pattern agrees"] = textsplit.rx.sub("|", "ab\u6f22\u5b57") == "ab||"
 
 # A bitmap through reportlab loads Pillow then and there.
 from PIL import Image
@@ -107,6 +110,8 @@ def test_the_first_signed_pdf_loads_only_what_it_uses_and_the_rest_loads_on_use(
     assert facts["uri pattern deferred"] is True
     assert facts["uri pattern agrees"] is True
     assert facts["uri split"][0] == ["https://example.org/a/", "b"]
+    assert facts["cjk pattern deferred"] is True
+    assert facts["cjk pattern agrees"] is True
     assert facts["image size"] == [3, 2]
     assert facts["Pillow real after use"] is True
     assert facts["accented verified"] is True
