@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.form.page_area import PageArea
 from ui.form.tab_chain import focus_chain
+from ui.form.wrap_label import WrapLabel
 from ui.form_view import FormView
 
 
@@ -110,3 +111,26 @@ def test_a_view_never_shown_still_holds_its_page(bench: Workbench, qtbot: Any) -
     qtbot.waitExposed(view)
     QApplication.processEvents()
     assert area.widget() is page
+
+
+def test_question_hints_keep_their_width_and_labels_their_height(
+    bench: Workbench, qtbot: Any
+) -> None:
+    """Item widgets hint their unwrapped size (their height comes from heightForWidth at
+    the real width): the hint's width is Qt's own, and every label shown is as tall as
+    its text needs at the width it has."""
+    view, page, _resizes = _shown_at(bench, qtbot, bench.start("risk-assessment"), 1280, 860)
+    for index in range(len(view.form.sections)):
+        view.go_to_section(index, focus=False)
+        QApplication.processEvents()
+        page = view.current_page()
+        assert page is not None
+        for item in page.widgets.values():
+            layout = item.layout()
+            assert layout is not None
+            assert item.sizeHint().width() == layout.totalSizeHint().width()
+            if item.isVisibleTo(page):
+                assert item.height() >= item.heightForWidth(item.width())
+        for label in page.findChildren(WrapLabel):
+            if label.isVisibleTo(page) and label.text():
+                assert label.height() >= label.heightForWidth(label.width()), label.text()

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -123,6 +123,24 @@ class ReadOnlyGuard(QObject):
         return False
 
 
+def unwrapped_size_hint(widget: QWidget) -> QSize:
+    """The size hint of `widget`'s layout, without working out wrapped heights.
+
+    Qt's own hint for a widget whose layout holds word-wrapping labels also lays every
+    label out for the hint's width, a width the widget is never shown at: the layout
+    around it asks for its height at the real width anyway (heightForWidth). For the
+    questions and options of a page that was one text layout of each label per open and
+    per section (issue 11); the hint's width, which places them side by side, is Qt's.
+    """
+    layout = widget.layout()
+    if layout is None:
+        return QSize()
+    margins = widget.contentsMargins()
+    return layout.sizeHint() + QSize(
+        margins.left() + margins.right(), margins.top() + margins.bottom()
+    )
+
+
 def muted(label: QLabel) -> None:
     """Hint text: the placeholder colour of the palette (still 4.5:1 on the background)."""
     palette = label.palette()
@@ -180,6 +198,9 @@ class ItemWidget(QFrame):
         self.error_label: QLabel | None = None
         self.guidance_panels: list[GuidancePanel] = []
         self._named: list[QWidget] = []
+
+    def sizeHint(self) -> QSize:
+        return unwrapped_size_hint(self)
 
     # --- names ----------------------------------------------------------------------
 

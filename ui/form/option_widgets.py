@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QKeyEvent,
@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.forms.definitions import YES_NO_LABELS, Item
 from ui import plain_text
-from ui.form.item_widgets import ItemContext, ItemWidget, muted
+from ui.form.item_widgets import ItemContext, ItemWidget, muted, unwrapped_size_hint
 from ui.form.wrap_label import WrapLabel
 from ui.theme import scaled_font
 from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY
@@ -141,6 +141,9 @@ class OptionRow(QFrame):
         if words is not layout:
             layout.addLayout(words, 1)
         button.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:
+        return unwrapped_size_hint(self)
 
     def _activate(self) -> None:
         if not self.button.isEnabled():

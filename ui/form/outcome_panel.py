@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -22,7 +22,7 @@ from app.forms.engine import Outcome
 from ui import plain_text
 from ui.accessibility import alert, announce, give_alert_role
 from ui.form import discard
-from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR
+from ui.form.item_widgets import ERROR_COLOUR, WARNING_COLOUR, unwrapped_size_hint
 from ui.form.wrap_label import WrapLabel
 from ui.theme import heading, scaled_font
 
@@ -93,6 +93,9 @@ class OutcomeCard(QFrame):
             QFrame.Shape.Box if outcome.kind == "alert" else QFrame.Shape.StyledPanel
         )
 
+    def sizeHint(self) -> QSize:
+        return unwrapped_size_hint(self)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.outcome.kind == "alert" or self.hasFocus():
@@ -141,6 +144,9 @@ class OutcomePanel(QFrame):
         self.cards: list[OutcomeCard] = []
         self._shown: tuple[tuple[str, str, object, str], ...] = ()
         self._alerts_seen: set[tuple[str, object]] = set()
+
+    def sizeHint(self) -> QSize:
+        return unwrapped_size_hint(self)
 
     def show_outcomes(self, outcomes: Sequence[Outcome], *, speak: bool = True) -> None:
         """Show `outcomes`; with `speak`, announce what changed (alerts assertively)."""

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -18,7 +25,7 @@ from app.forms.session import top_id
 from ui import plain_text
 from ui.form.error_summary import ErrorSummary
 from ui.form.guidance_panel import GuidancePanel
-from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget
+from ui.form.item_widgets import ERROR_COLOUR, ItemContext, ItemWidget, unwrapped_size_hint
 from ui.form.widget_factory import create_item_widget
 from ui.form.wrap_label import WrapLabel
 from ui.theme import heading
@@ -131,6 +138,11 @@ class SectionPage(QWidget):
             layout.addSpacing(spacing // 2)
             layout.addWidget(widget)
         layout.addStretch(1)
+
+    def sizeHint(self) -> QSize:
+        # Asked by the scroll area's own hint only; the page's height comes from
+        # heightForWidth at the viewport's width (ui/form/item_widgets.py).
+        return unwrapped_size_hint(self)
 
     def set_position_text(self, number: int, total: int) -> None:
         self.caption.setText(f"Section {number} of {total}")
