@@ -25,6 +25,7 @@ from typing import Any
 from app import __version__
 from app.directory import resources_dir
 from app.errors import ExportError
+from app.export.font_metrics import METRICS_FILE, build_font_metrics, ttfonts
 from app.export.libraries import load_reportlab
 
 # Page geometry in PDF points (1/72 inch). A4 is written out so this module does not need
@@ -109,16 +110,23 @@ def register_fonts() -> None:
         load_reportlab()
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
 
-        pdfmetrics.registerFont(TTFont(FONT_REGULAR, str(font_path(bold=False))))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(font_path(bold=True))))
+        # Read as reportlab reads them, from the reading shipped beside them (font_metrics).
+        fonts = {FONT_REGULAR: font_path(bold=False), FONT_BOLD: font_path(bold=True)}
+        for font in ttfonts(fonts):
+            pdfmetrics.registerFont(font)
         # Map <b> in paragraph markup to the embedded bold face (never to Helvetica).
         addMapping(FONT_REGULAR, 0, 0, FONT_REGULAR)
         addMapping(FONT_REGULAR, 1, 0, FONT_BOLD)
         addMapping(FONT_REGULAR, 0, 1, FONT_REGULAR)
         addMapping(FONT_REGULAR, 1, 1, FONT_BOLD)
         _fonts_registered = True
+
+
+def write_font_metrics() -> None:
+    """Write reportlab's reading of the DejaVu fonts beside them (a maintainer's step)."""
+    paths = [font_path(bold=False), font_path(bold=True)]
+    (paths[0].parent / METRICS_FILE).write_bytes(build_font_metrics(paths))
 
 
 def paragraph_styles() -> dict[str, Any]:
