@@ -16,8 +16,8 @@ any PDF; it only leaves out work the PDFs never needed:
    to hyphenate URLs and to wrap CJK text by hand, which Haven's PDFs never do, so they
    are compiled the first time they are used instead.
 3. The cyclic garbage collector is paused while they load and what they leave is frozen
-   (`gc.freeze`), as ui.start_up does after the first window: their ~100,000 modules,
-   classes and functions live as long as the process, and the collector walked them again
+   (`gc.freeze`), as ui.start_up does after the first window: their tens of thousands of
+   modules, classes and functions live as long as the process, and the collector walked them again
    and again as they loaded and after (about 40 ms). Reference counting frees ordinary
    objects as usual; only cyclic garbage that exists at that moment is never collected.
 4. pyHanko makes some 140 dataclasses as it is imported, and `dataclasses` writes the
@@ -83,7 +83,7 @@ _DEFERRED: dict[str, tuple[tuple[tuple[str, ...], dict[str, tuple[str, ...]]], .
         ),
         # pyHanko's embedded-font engine imports fontTools' font reader and subsetter
         # (about 0.05 s with the font tables it reads), which the pre-cut stamp font,
-        # read with HarfBuzz, does without (app.export.signing._stamp_font_tables).
+        # read with HarfBuzz, does without (app.export.signing._StampFontTables).
         (
             ("pyhanko.pdf_utils.font.opentype", "fontTools.ttLib", "fontTools.subset"),
             {"fontTools.ttLib": ("TTFont",), "fontTools.subset": ("Options", "Subsetter")},
