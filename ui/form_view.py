@@ -77,6 +77,7 @@ from ui.form.autosave import (
     remember_place,
     saved_place,
 )
+from ui.form.check_answers import CheckAnswersPage
 from ui.form.form_pages import FormPages, FormPosition
 from ui.received import provenance_text, received_from
 from ui.shortcuts import FORM_SHORTCUTS, keys_text
@@ -149,8 +150,6 @@ class FormView(FormPages):
         )
         self.nav.clicked.connect(self._nav_chosen)
         self.nav.activated.connect(self._nav_chosen)
-        self.check_page.change_requested.connect(self._change_from_check)
-        self.check_page.complete_requested.connect(self.complete)
         self.outcome_panel.alert_shown.connect(self._alert_shown)
         self.continue_button.clicked.connect(self.continue_)
         self.previous_button.clicked.connect(self.previous_section)
@@ -181,7 +180,6 @@ class FormView(FormPages):
             (self.continue_button, "continue", "Check this section and continue"),
             (self.sections_toggle, "sections", "Show or hide the list of sections"),
             (self.suggestions_toggle, "suggestions", "Show or hide what Haven suggests"),
-            (self.check_page.complete_button, "continue", "Complete this record"),
         ):
             button.setToolTip(f"{words} ({keys_text(name)})")
         self.continue_button.setToolTip(
@@ -189,6 +187,11 @@ class FormView(FormPages):
             "section without stopping."
         )
         self.close_button.setToolTip("Save and close this record")
+
+    def _check_page_made(self, page: CheckAnswersPage) -> None:
+        page.change_requested.connect(self._change_from_check)
+        page.complete_requested.connect(self.complete)
+        page.complete_button.setToolTip(f"Complete this record ({keys_text('continue')})")
 
     # ==== loading a record ===============================================================
 
@@ -561,9 +564,10 @@ class FormView(FormPages):
             discard(scroll)
         self._pages.clear()
         self._scrolls.clear()
-        self.check_page.show_answers([], {}, read_only=True)
-        self.check_page.summary.clear()
-        self.check_page.set_notice(None)
+        if self._check_page is not None:
+            self._check_page.show_answers([], {}, read_only=True)
+            self._check_page.summary.clear()
+            self._check_page.set_notice(None)
         self.outcome_panel.clear()
         self.nav_model.set_rows([])
         self.session = FormSession(self.form, {}, self.ctx, read_only=True)

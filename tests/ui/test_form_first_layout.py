@@ -13,13 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.form_driver import Workbench
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ui.form.check_answers import CheckAnswersPage
 from ui.form.page_area import PageArea
 from ui.form.tab_chain import focus_chain
 from ui.form.wrap_label import WrapLabel
 from ui.form_view import FormView
+from ui.shortcuts import keys_text
 
 
 class _Resizes(QObject):
@@ -134,3 +136,19 @@ def test_question_hints_keep_their_width_and_labels_their_height(
         for label in page.findChildren(WrapLabel):
             if label.isVisibleTo(page) and label.text():
                 assert label.height() >= label.heightForWidth(label.width()), label.text()
+
+
+def test_check_page_is_made_when_first_shown(bench: Workbench, qtbot: Any) -> None:
+    view = bench.open_view(qtbot, bench.start("screening"))
+    assert view.findChild(CheckAnswersPage) is None
+    assert not view.on_check_page
+    view.show_check_page()
+    QApplication.processEvents()
+    page = view.findChild(CheckAnswersPage)
+    assert page is view.check_page and view.on_check_page
+    assert view.check_scroll.widget() is page
+    assert page.complete_button.toolTip() == f"Complete this record ({keys_text('continue')})"
+    # Its buttons are connected: Change goes back to the question.
+    assert page.change_buttons
+    qtbot.mouseClick(page.change_buttons[0], Qt.MouseButton.LeftButton)
+    assert not view.on_check_page

@@ -156,9 +156,9 @@ class FormChrome(QWidget):
         self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         body.addWidget(self.stack, 1)
 
-        self.check_page = CheckAnswersPage()
-        self.check_scroll = self._scroll_for(self.check_page)
-        self.stack.addWidget(self.check_scroll)
+        # "Check your answers" is made when first shown (most openings never show it).
+        self._check_page: CheckAnswersPage | None = None
+        self._check_scroll: PageArea | None = None
 
         self.outcome_panel = OutcomePanel()
         self.outcome_scroll = QScrollArea(self)
@@ -199,6 +199,29 @@ class FormChrome(QWidget):
             "Close", "closeButton", "Saves and closes this record.", footer
         )
         root.addLayout(footer)
+
+    @property
+    def check_page(self) -> CheckAnswersPage:
+        """The "Check your answers" page, made the first time it is asked for: built on
+        every opening, its widgets were made, polished and laid out for a page most
+        openings never show (issue 11)."""
+        if self._check_page is None:
+            page = CheckAnswersPage()
+            self._check_scroll = self._scroll_for(page)
+            self.stack.addWidget(self._check_scroll)
+            self._check_page = page
+            self._check_page_made(page)
+        return self._check_page
+
+    @property
+    def check_scroll(self) -> PageArea:
+        """The scroll area of the check page (made with it)."""
+        self.check_page  # noqa: B018 (made on first use)
+        assert self._check_scroll is not None
+        return self._check_scroll
+
+    def _check_page_made(self, page: CheckAnswersPage) -> None:
+        """Hook: the view connects the check page when it is made."""
 
     def _banner(self, name: str, colour: QColor) -> QFrame:
         frame = QFrame(self)

@@ -122,7 +122,8 @@ class FormPages(FormChrome):
 
     @property
     def on_check_page(self) -> bool:
-        return self.stack.currentWidget() is self.check_scroll
+        scroll = self._check_scroll  # (not made for this question)
+        return scroll is not None and self.stack.currentWidget() is scroll
 
     def go_to_section(self, index: int, focus: bool | str = True) -> None:
         """Show section `index`; focus its first question, or the question at a path."""
@@ -473,5 +474,6 @@ class FormPages(FormChrome):
             if index == self.session.current and scroll.isAncestorOf(new):
                 scroll.ensureWidgetVisible(new, 40, 80)
                 return
-        if self.check_scroll.isAncestorOf(new):
-            self.check_scroll.ensureWidgetVisible(new, 40, 80)
+        check = self._check_scroll
+        if check is not None and check.isAncestorOf(new):
+            check.ensureWidgetVisible(new, 40, 80)
