@@ -14,8 +14,9 @@ from typing import Any
 
 from helpers.form_driver import Workbench
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from app.forms.session import ShownProblem
 from ui.form.check_answers import CheckAnswersPage
 from ui.form.page_area import PageArea
 from ui.form.tab_chain import focus_chain
@@ -152,3 +153,19 @@ def test_check_page_is_made_when_first_shown(bench: Workbench, qtbot: Any) -> No
     assert page.change_buttons
     qtbot.mouseClick(page.change_buttons[0], Qt.MouseButton.LeftButton)
     assert not view.on_check_page
+
+
+def test_error_summary_makes_its_words_when_first_shown(bench: Workbench, qtbot: Any) -> None:
+    """Every page has a summary, most never shown: it holds no labels until a problem."""
+    view = bench.open_view(qtbot, bench.start("screening"))
+    page = view.current_page()
+    assert page is not None
+    summary = page.summary
+    assert not summary.isVisible()
+    assert summary.findChildren(QLabel) == []
+    summary.show_problems([ShownProblem("dob", "Enter a date of birth", "error", None)])
+    assert summary.isVisible()
+    assert summary.title.text() == "There is a problem"
+    assert [link.text() for link in summary.links] == ["Enter a date of birth"]
+    summary.clear()
+    assert not summary.isVisible() and summary.links == []

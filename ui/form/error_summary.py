@@ -126,25 +126,45 @@ class ErrorSummary(QFrame):
         # Focusable by the program (it takes focus when it appears) but not a Tab stop:
         # its links are (GOV.UK: tabindex="-1" on the summary).
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        layout = QVBoxLayout(self)
+        self._layout = QVBoxLayout(self)
         pad = self.fontMetrics().height() // 2 + 2
-        layout.setContentsMargins(pad, pad, pad, pad)
-        self.title = QLabel("There is a problem", self)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setFont(scaled_font(self.title, 1.25, bold=True))
-        layout.addWidget(self.title)
-        self.intro = QLabel(self)
-        self.intro.setTextFormat(Qt.TextFormat.PlainText)
-        self.intro.setWordWrap(True)
-        self.intro.setVisible(False)
-        layout.addWidget(self.intro)
-        self.list_layout = QVBoxLayout()
-        self.list_layout.setSpacing(0)
-        layout.addLayout(self.list_layout)
+        self._layout.setContentsMargins(pad, pad, pad, pad)
+        # The title, intro and list are made the first time there is a problem to show:
+        # every section page has a summary, and most are never shown (issue 11).
+        self._title: QLabel | None = None
+        self._intro: QLabel | None = None
+        self._list_layout: QVBoxLayout | None = None
         self.links: list[LinkButton] = []
         self.problems: list[ShownProblem] = []
         self._has_errors = True
         self.setVisible(False)
+
+    def _make_parts(self) -> tuple[QLabel, QLabel, QVBoxLayout]:
+        if self._title is None or self._intro is None or self._list_layout is None:
+            title = QLabel("There is a problem", self)
+            title.setTextFormat(Qt.TextFormat.PlainText)
+            title.setFont(scaled_font(title, 1.25, bold=True))
+            self._layout.addWidget(title)
+            intro = QLabel(self)
+            intro.setTextFormat(Qt.TextFormat.PlainText)
+            intro.setWordWrap(True)
+            intro.setVisible(False)
+            self._layout.addWidget(intro)
+            list_layout = QVBoxLayout()
+            list_layout.setSpacing(0)
+            self._layout.addLayout(list_layout)
+            self._title, self._intro, self._list_layout = title, intro, list_layout
+        return self._title, self._intro, self._list_layout
+
+    @property
+    def title(self) -> QLabel:
+        """ "There is a problem" (or "Check these answers" for warnings only)."""
+        return self._make_parts()[0]
+
+    @property
+    def intro(self) -> QLabel:
+        """What to do about the problems, when the page says (hidden otherwise)."""
+        return self._make_parts()[1]
 
     def show_problems(
         self,
@@ -161,11 +181,12 @@ class ErrorSummary(QFrame):
         if not problems:
             self.setVisible(False)
             return
+        title_label, intro_label, list_layout = self._make_parts()
         self._has_errors = any(p.severity == "error" for p in problems)
         title = "There is a problem" if self._has_errors else "Check these answers"
-        self.title.setText(title)
-        self.intro.setText(plain_text(intro or ""))
-        self.intro.setVisible(bool(intro))
+        title_label.setText(title)
+        intro_label.setText(plain_text(intro or ""))
+        intro_label.setVisible(bool(intro))
         for problem in problems:
             colour = ERROR_COLOUR if problem.severity == "error" else WARNING_COLOUR
             link = LinkButton(problem.text, self, colour)
@@ -174,7 +195,7 @@ class ErrorSummary(QFrame):
             link.clicked.connect(
                 lambda _=False, path=problem.path: self.problem_activated.emit(path)
             )
-            self.list_layout.addWidget(link)
+            list_layout.addWidget(link)
             self.links.append(link)
         count = len(problems)
         noun = "problem" if self._has_errors else "answer to check"
