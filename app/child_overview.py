@@ -8,36 +8,19 @@ use cases that change records on top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from app.domain import MissingEpisode, OutboxItem, Record, RecordFilter
 from app.forms.dates import naive_local, parse_datetime
 from app.haven_base import HavenBase
 
-# The forms engine (app.forms.engine) and the missing-episode rules (app.forms.missing)
-# are imported where they are used, not here: the first window needs neither, and
-# importing the engine was a tenth of the start-up (issue 11).
+if TYPE_CHECKING:
+    from app.record_values import ChronologyEntry, MissingEpisode, MyWork, Record
 
-
-@dataclass(frozen=True)
-class ChronologyEntry:
-    """One line of a child's chronology: a record or a missing episode."""
-
-    kind: str
-    id: str
-    title: str
-    status: str
-    when: str
-    badges: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class MyWork:
-    drafts: list[Record]
-    needs_action: list[tuple[Record | None, str]]
-    outbox: list[OutboxItem]
+# The forms engine (app.forms.engine), the missing-episode rules (app.forms.missing) and
+# the records' values (app.record_values) are imported where they are used, not here: the
+# first window needs none of them, and importing the engine was a tenth of the start-up
+# (issue 11).
 
 
 class ChildOverview(HavenBase):
@@ -66,7 +49,7 @@ class ChildOverview(HavenBase):
 
     def repeat_missing_episodes(self, subject_id: str) -> tuple[list[str], str] | None:
         """Section 11: the episode ids that make a child repeat-missing, and the flag text."""
-        from app.forms.missing import RepeatWindow, repeat_missing
+        from app.forms.missing import DatedEpisode, RepeatWindow, repeat_missing
 
         settings = self.settings()
         episodes = [e for e in self.repo.list_episodes(subject_id) if e.missing_from]
@@ -75,7 +58,7 @@ class ChildOverview(HavenBase):
         count = int(str(settings["repeat_missing_count"]))
         window = RepeatWindow(days=days) if days else RepeatWindow(months=months)
         dated = [
-            _EpisodeDate(e.id, moment.date())
+            DatedEpisode(e.id, moment.date())
             for e in episodes
             if (moment := parse_datetime(e.missing_from)) is not None
         ]
@@ -92,6 +75,7 @@ class ChildOverview(HavenBase):
     def follow_up_flags(self, subject_id: str) -> list[tuple[Record, str]]:
         """Completed records whose form asks for a follow-up form that was not started."""
         from app.forms.engine import follow_up_messages
+        from app.record_values import RecordFilter
 
         records = self.repo.list_records(RecordFilter(subject_id=subject_id))
         out: list[tuple[Record, str]] = []
@@ -121,6 +105,7 @@ class ChildOverview(HavenBase):
 
     def chronology(self, subject_id: str) -> list[ChronologyEntry]:
         from app.forms.engine import form_date
+        from app.record_values import ChronologyEntry, RecordFilter
 
         entries: list[ChronologyEntry] = []
         for record in self.repo.list_records(RecordFilter(subject_id=subject_id)):
@@ -158,6 +143,8 @@ class ChildOverview(HavenBase):
         return entries
 
     def my_work(self) -> MyWork:
+        from app.record_values import MyWork, RecordFilter
+
         drafts = self.repo.list_records(RecordFilter(statuses=("draft",)))
         needs: list[tuple[Record | None, str]] = []
         for subject in self.repo.list_subjects():
@@ -171,12 +158,6 @@ class ChildOverview(HavenBase):
                 needs.append((record, message))
         outbox = self.repo.list_outbox(("queued", "sending", "failed"))
         return MyWork(drafts=drafts, needs_action=needs, outbox=outbox)
-
-
-@dataclass(frozen=True)
-class _EpisodeDate:
-    id: str
-    missing_from: date
 
 
 def _sortable(when: str) -> str:

@@ -1,12 +1,31 @@
 """Plain typed values that cross layers (store -> service -> UI/CLI).
 
 No Qt objects and no dicts of dicts: the UI's models wrap these.
+
+The values of the records' use cases (Record, MissingEpisode, OutboxItem, SearchHit,
+RecordFilter, ReceivedPackage, ChronologyEntry, MyWork) are written in
+app/record_values.py and taken from here as before: they are made when first asked for
+(`__getattr__`). Each frozen dataclass costs Python about a millisecond to build, and the
+first window needs none of these (issue 11: start-up); the profile, the children and the
+list's rows stay here, made at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from app.record_values import (
+        ChronologyEntry,
+        MissingEpisode,
+        MyWork,
+        OutboxItem,
+        ReceivedPackage,
+        Record,
+        RecordFilter,
+        SearchHit,
+    )
 
 RECORD_STATUSES = ("draft", "completed", "signed", "queued", "sent")
 ROLES = ("practitioner", "dsl")
@@ -68,84 +87,6 @@ class ChildListing(NamedTuple):
         return cls(subject.id, subject.ref, subject.name, subject.known_as, subject.dob)
 
 
-@dataclass(frozen=True)
-class Record:
-    """One form's answers for one child, at one version of one form definition."""
-
-    id: str
-    ref: str
-    subject_id: str
-    form_id: str
-    form_version: int
-    status: str
-    answers: dict[str, Any]
-    problem_count: int
-    created_at: str
-    updated_at: str
-    created_by: str
-    completed_at: str | None
-    completed_by: str | None
-    version: int
-    supersedes: str | None
-    superseded_by: str | None
-    amend_reason: str | None
-    parent_id: str | None
-    episode_id: str | None
-    reviewed_at: str | None = None
-    reviewed_by: str | None = None
-    review_comment: str | None = None
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == "draft"
-
-
-@dataclass(frozen=True)
-class MissingEpisode:
-    """Section 11: one episode of a child missing or absent, linked to its form record."""
-
-    id: str
-    subject_id: str
-    record_id: str | None
-    missing_from: str | None
-    returned_at: str | None
-    interviewed_at: str | None
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: str
-    record_id: str | None
-    message_id: str
-    recipient: str
-    recipient_label: str
-    status: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-    last_reply: str | None
-    created_at: str
-    sent_at: str | None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    kind: str
-    item_id: str
-    subject_id: str
-    snippet: str
-
-
-@dataclass
-class RecordFilter:
-    subject_id: str | None = None
-    statuses: tuple[str, ...] = field(default_factory=tuple)
-    form_id: str | None = None
-    include_superseded: bool = False
-
-
 RECEIVED_STATES = (
     "awaiting-child",  # verified, held until someone confirms which child it is about
     "awaiting-review",  # filed as a read-only record; the DSL has not looked at it yet
@@ -156,32 +97,45 @@ RECEIVED_STATES = (
 )
 
 
-@dataclass(frozen=True)
-class ReceivedPackage:
-    """A package another Haven profile sent here, with its provenance (issue 9).
+_RECORD_VALUES = frozenset(
+    (
+        "Record",
+        "MissingEpisode",
+        "OutboxItem",
+        "SearchHit",
+        "RecordFilter",
+        "ReceivedPackage",
+        "ChronologyEntry",
+        "MyWork",
+    )
+)
 
-    `signer_*` come from the verified S/MIME signature, not from anything the sender
-    typed; `sender_name`/`sender_email` are what the sender's profile says about itself.
-    """
 
-    id: str
-    package_id: str
-    message_id: str
-    kind: str
-    state: str
-    record_id: str | None
-    origin_record_id: str
-    origin_subject_id: str
-    version: int
-    form_id: str
-    form_version: int
-    sender_name: str
-    sender_email: str
-    signer_name: str
-    signer_fingerprint: str
-    signer_certificate: str
-    signed_at: str | None
-    received_at: str
-    note: str
-    decided_at: str | None
-    decided_by: str | None
+def __getattr__(name: str) -> Any:
+    """The records' values, from app.record_values the first time one is asked for."""
+    if name in _RECORD_VALUES:
+        from app import record_values
+
+        value = getattr(record_values, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "LOCAL_AUTHORITIES",
+    "RECEIVED_STATES",
+    "RECORD_STATUSES",
+    "ROLES",
+    "ChildListing",
+    "ChronologyEntry",
+    "MissingEpisode",
+    "MyWork",
+    "OutboxItem",
+    "ProfileInfo",
+    "ReceivedPackage",
+    "Record",
+    "RecordFilter",
+    "SearchHit",
+    "Subject",
+]

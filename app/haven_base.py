@@ -12,15 +12,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.domain import MissingEpisode, Record, Subject
+from app.domain import Subject
 from app.errors import InvalidState
-from app.forms.context import EvaluationContext
 from app.forms.loader import load_registry
 from app.profile import Session
 
 if TYPE_CHECKING:
+    from app.forms.context import EvaluationContext
     from app.forms.definitions import FormDefinition
     from app.forms.registry import FormRegistry
+    from app.record_values import MissingEpisode, Record
 
 DEFAULT_SETTINGS: dict[str, object] = {
     # Section 11: 3 or more missing episodes within 3 months -> automatic MASE discussion.
@@ -102,6 +103,8 @@ class HavenBase:
     def context(
         self, record: Record | None = None, subject: Subject | None = None
     ) -> EvaluationContext:
+        from app.forms.context import EvaluationContext  # the forms' side, not the window's
+
         if subject is None and record is not None:
             subject = self.repo.get_subject(record.subject_id)
         info = self.session.info

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.child_overview import ChildOverview
-from app.domain import ChildListing, Record, SearchHit, Subject
+from app.domain import ChildListing, Subject
 from app.errors import AnswersError, InvalidState, NotFound, ValidationFailed
 from app.forms.chooser import forms_for_role
 from app.forms.dates import parse_date
@@ -21,6 +21,7 @@ from app.forms.dates import parse_date
 if TYPE_CHECKING:
     from app.forms.definitions import FormDefinition
     from app.forms.engine import Outcome, Problem
+    from app.record_values import Record, SearchHit
 
 # The forms engine (app.forms.engine) is imported in the use cases that need it, not here:
 # the first window needs none of it and importing it was a tenth of the start-up (issue 11).
@@ -291,6 +292,8 @@ class Haven(ChildOverview):
 
 
 def _stub_record(subject_id: str, form: FormDefinition, episode_id: str | None) -> Record:
+    from app.record_values import Record  # made when first used (app.domain says why)
+
     return Record(
         id="",
         ref="",

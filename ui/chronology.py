@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.child_overview import ChronologyEntry
+from app.domain import ChronologyEntry
 from app.errors import HavenError, NotFound
 from app.forms.dates import (
     age_on,

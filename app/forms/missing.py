@@ -79,6 +79,14 @@ class EpisodeLike(Protocol[_Id]):
 
 
 @dataclass(frozen=True)
+class DatedEpisode:
+    """An episode's id and the date the child went missing: what `repeat_missing` reads."""
+
+    id: str
+    missing_from: date
+
+
+@dataclass(frozen=True)
 class RepeatWindow:
     """A window of calendar ``months`` or of ``days`` (exactly one of them, positive)."""
 

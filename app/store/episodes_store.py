@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import audit
-from app.domain import (
-    MissingEpisode,
-)
 from app.errors import NotFound
 from app.store.base import Store
 from app.store.rows import (
@@ -16,6 +13,9 @@ from app.store.rows import (
     _now,
     upsert_episode,
 )
+
+if TYPE_CHECKING:
+    from app.record_values import MissingEpisode
 
 
 class EpisodesStore(Store):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import audit
-from app.domain import (
-    OutboxItem,
-)
 from app.errors import NotFound
 from app.store.base import Store
 from app.store.rows import (
@@ -17,6 +14,9 @@ from app.store.rows import (
     _outbox,
     new_id,
 )
+
+if TYPE_CHECKING:
+    from app.record_values import OutboxItem
 
 
 class OutboxStore(Store):

@@ -12,13 +12,9 @@ queued when it is next opened."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import audit
-from app.domain import (
-    Record,
-    RecordFilter,
-)
 from app.errors import InvalidState, NotFound
 from app.store.audit_store import AuditStore
 from app.store.children_store import ChildrenStore
@@ -30,6 +26,9 @@ from app.store.rows import (
     new_id,
     unique_ref,
 )
+
+if TYPE_CHECKING:
+    from app.record_values import Record, RecordFilter
 
 
 class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
@@ -175,7 +174,10 @@ class RecordsStore(ChildrenStore, EpisodesStore, AuditStore):
         return record
 
     def list_records(self, flt: RecordFilter | None = None) -> list[Record]:
-        flt = flt or RecordFilter()
+        if flt is None:
+            from app.record_values import RecordFilter  # made when first used (app.domain says why)
+
+            flt = RecordFilter()
         where: list[str] = []
         params: list[Any] = []
         if flt.subject_id:

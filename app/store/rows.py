@@ -10,14 +10,12 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.domain import (
-    MissingEpisode,
-    OutboxItem,
-    Record,
-    Subject,
-)
+from app.domain import Subject
+
+if TYPE_CHECKING:
+    from app.record_values import MissingEpisode, OutboxItem, Record
 
 _REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # Autosave runs every second while someone types; one "change" entry per record, user and
@@ -62,6 +60,8 @@ def _new_ref(prefix: str) -> str:
 
 
 def _record(row: Sequence[Any]) -> Record:
+    from app.record_values import Record  # made when first used (app.domain says why)
+
     values = list(row)
     values[6] = json.loads(values[6])
     return Record(*values)
@@ -102,10 +102,14 @@ def subjects_from_rows(rows: Iterable[Sequence[Any]]) -> list[Subject]:
 
 
 def _episode(row: Sequence[Any]) -> MissingEpisode:
+    from app.record_values import MissingEpisode
+
     return MissingEpisode(*row)
 
 
 def _outbox(row: Sequence[Any]) -> OutboxItem:
+    from app.record_values import OutboxItem
+
     return OutboxItem(*row)
 
 

@@ -12,17 +12,17 @@ query matches whole words.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.domain import (
-    SearchHit,
-)
 from app.store.base import Store
 from app.store.rows import (
     fts_query,
     index_row,
     unindex_row,
 )
+
+if TYPE_CHECKING:
+    from app.record_values import SearchHit
 
 RANKED_HITS = 1000
 COUNT_SQL = "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)"
@@ -52,6 +52,8 @@ class SearchStore(Store):
                 rows = conn.execute(RANKED_SQL, (query, limit)).fetchall()
             else:
                 rows = conn.execute(NEWEST_SQL, (whole_words(query), limit)).fetchall()
+        from app.record_values import SearchHit  # made when first used (app.domain says why)
+
         return [SearchHit(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def _index(self, conn: Any, kind: str, item_id: str, subject_id: str, body: str) -> None:

@@ -111,3 +111,28 @@ print(json.dumps({{"early": seen.get("early"), "after": gc.isenabled()}}))
     )
     assert out["early"] is False  # still paused while the window starts
     assert out["after"] is True
+
+
+def test_the_first_window_does_not_make_the_records_values(tmp_path: Path) -> None:
+    # app.domain hands out Record and the other records' values from app.record_values
+    # when first asked for: the window's modules only name them in type hints.
+    out = _run(
+        tmp_path,
+        """
+import json, sys
+from ui import start_up
+start_up.begin()
+import ui.main_window
+before = "app.record_values" in sys.modules
+from app.domain import Record, RecordFilter
+from app import domain, record_values
+print(json.dumps({
+    "before": before,
+    "unknown": hasattr(domain, "NotAValue"),
+    "same": Record is record_values.Record and RecordFilter is record_values.RecordFilter,
+    "module": Record.__module__,
+}))
+""",
+    )
+    assert out["before"] is False and out["unknown"] is False
+    assert out["same"] is True and out["module"] == "app.record_values"
