@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.form_driver import Workbench
-from PySide6.QtCore import QEvent, QObject, Qt
+from helpers.form_driver import Workbench, example_answers
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.forms.session import ShownProblem
@@ -169,3 +169,23 @@ def test_error_summary_makes_its_words_when_first_shown(bench: Workbench, qtbot:
     assert [link.text() for link in summary.links] == ["Enter a date of birth"]
     summary.clear()
     assert not summary.isVisible() and summary.links == []
+
+
+def test_outcome_reasons_become_selectable_when_pressed(bench: Workbench, qtbot: Any) -> None:
+    """A reason's words can be selected with the mouse as before; the label is plain
+    text (cheap to lay out and paint) until the user first presses on it."""
+    record_id = bench.start("risk-assessment")
+    bench.haven.save_draft(record_id, example_answers("risk-assessment"))
+    view, _page, _resizes = _shown_at(bench, qtbot, record_id, 1280, 860)
+    cards = view.outcome_panel.cards
+    assert cards
+    reason = cards[0].reason
+    assert isinstance(reason, WrapLabel)
+    assert reason.cursor().shape() == Qt.CursorShape.IBeamCursor
+    assert not reason.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    height = reason.height()
+    qtbot.mouseDClick(reason, Qt.MouseButton.LeftButton, pos=reason.rect().topLeft() + QPoint(8, 6))
+    assert reason.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    assert reason.hasSelectedText()
+    QApplication.processEvents()
+    assert reason.height() == height

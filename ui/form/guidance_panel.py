@@ -49,7 +49,7 @@ class GuidancePanel(QWidget):
         self.text = WrapLabel(text, self.body)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.select_on_press()
         self.text.setAccessibleName(title)
         body_layout.addWidget(self.text)
         self.body.setVisible(False)

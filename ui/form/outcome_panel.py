@@ -84,7 +84,7 @@ class OutcomeCard(QFrame):
         self.reason = WrapLabel(reason, self)
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         self.reason.setWordWrap(True)
-        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason.select_on_press()
         words.addWidget(self.reason)
         layout.addLayout(words, 1)
         self.setAccessibleName(title)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.forms.definitions import Item
 from ui import plain_text
 from ui.form.item_widgets import ItemContext, ItemWidget
+from ui.form.wrap_label import WrapLabel
 from ui.widgets.date_input import DateInput
 
 _TIME = re.compile(r"\s*(\d{1,2})\s*[:.]?\s*(\d{2})\s*")
@@ -387,8 +388,8 @@ class InfoWidget(ItemWidget):
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_header()
-        if self.label is not None:
-            self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if isinstance(self.label, WrapLabel):
+            self.label.select_on_press()
 
     def value(self) -> Any:
         return None

@@ -12,6 +12,7 @@ any of them changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 _RELAYOUT = frozenset(
@@ -31,7 +32,25 @@ class WrapLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self._heights: dict[tuple[int, str], int] = {}
+        self._select_on_press = False
         self.setWordWrap(True)
+
+    def select_on_press(self) -> None:
+        """Let the user select the text with the mouse, from their first press on.
+
+        The same as setTextInteractionFlags(TextSelectableByMouse), made when first
+        needed: Qt lays a selectable label out and paints it through a text document,
+        several times the cost of plain text (the long reasons beside every record's
+        first page took about a third of its first layout, issue 11). Heights and
+        pixels are the same either way; the I-beam cursor shows from the start."""
+        self._select_on_press = True
+        self.setCursor(Qt.CursorShape.IBeamCursor)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._select_on_press:
+            self._select_on_press = False
+            self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        super().mousePressEvent(event)
 
     def heightForWidth(self, width: int) -> int:
         key = (width, self.text())
