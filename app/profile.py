@@ -18,8 +18,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app import keychain, keys
 from app.domain import LOCAL_AUTHORITIES, ROLES, ProfileInfo
 from app.errors import (
     KeychainUnavailable,
@@ -31,6 +31,13 @@ from app.errors import (
 )
 from app.store.connection import EncryptedDatabase, open_database
 from app.store.repository import Repository
+
+if TYPE_CHECKING:
+    from app import keys
+
+# The key file and keychain modules (app.keys, app.keychain) are imported by the functions
+# that unlock, create or change a profile, not here: the unlock screen paints before it
+# reads the key file, and an open session's window needs neither (issue 11: start-up).
 
 DB_NAME = "haven.db"
 KEY_NAME = "haven.key"
@@ -89,6 +96,8 @@ def read_meta(folder: Path) -> ProfileMeta:
         return ProfileMeta(profile_id=str(body["profile_id"]), training=bool(body["training"]))
     except (OSError, ValueError, KeyError, TypeError):
         # profile.json is a convenience; the key file also carries the profile id.
+        from app import keys
+
         keyfile = keys.read_key_file(paths.key)
         return ProfileMeta(profile_id=keyfile.profile_id, training=False)
 
@@ -143,6 +152,8 @@ class Session:
         return bool(self._data_key)
 
     def keyfile(self) -> keys.KeyFile:
+        from app import keys
+
         return keys.read_key_file(self.paths.key)
 
     def uses_keychain(self) -> bool:
@@ -178,6 +189,8 @@ class Session:
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Rewrap the data key; the database itself is not re-encrypted."""
+        from app import keys
+
         keys.check_passphrase_strength(new)
         keyfile = self.keyfile()
         keys.unwrap_with_passphrase(keyfile, old)
@@ -187,6 +200,8 @@ class Session:
 
     def enable_keychain(self) -> str:
         """Turn on "unlock automatically on this computer"; returns the backend's name."""
+        from app import keychain, keys
+
         keyfile = self.keyfile()
         kek = keys.new_data_key()
         backend = keychain.store_kek(keyfile.profile_id, kek)
@@ -196,6 +211,8 @@ class Session:
         return backend
 
     def disable_keychain(self) -> None:
+        from app import keychain, keys
+
         keyfile = self.keyfile()
         keys.write_key_file(self.paths.key, keys.without_wrap(keyfile, "keychain"))
         keychain.delete_kek(keyfile.profile_id)
@@ -203,6 +220,8 @@ class Session:
 
     def set_recovery_key(self, public_key_pem: bytes) -> str:
         """Wrap the data key to IT's offline recovery key; returns its fingerprint."""
+        from app import keys
+
         keyfile = self.keyfile()
         wrap = keys.recovery_wrap(bytes(self._data_key), public_key_pem, keyfile.profile_id)
         keys.write_key_file(self.paths.key, keys.replace_wrap(keyfile, wrap))
@@ -216,6 +235,8 @@ class Session:
         Order: new wraps written as pending -> rekey (SQLCipher rolls back if cut short) ->
         pending promoted. Unlocking after a crash at any point finds the key that works.
         """
+        from app import keys
+
         keyfile = self.keyfile()
         keys.unwrap_with_passphrase(keyfile, passphrase)
         new_key = keys.new_data_key()
@@ -232,6 +253,8 @@ class Session:
 def _rewraps(
     keyfile: keys.KeyFile, new_key: bytes, passphrase: str, session: Session
 ) -> list[keys.Wrap]:
+    from app import keychain, keys
+
     wraps = [keys.passphrase_wrap(new_key, passphrase, keyfile.profile_id)]
     chain_wrap = keyfile.wrap_of("keychain")
     if chain_wrap is not None:
@@ -259,6 +282,8 @@ def create_profile(
     kdf: keys.KdfParams | None = None,
 ) -> Session:
     """Create a new encrypted profile; refuses if anything of a profile is already there."""
+    from app import keys
+
     paths = ProfilePaths(folder)
     if paths.exists():
         raise ProfileExists()
@@ -320,6 +345,8 @@ def unlock(folder: Path, passphrase: str | None = None) -> Session:
     A wrong passphrase raises WrongPassphrase before the database is touched; a key that
     does not open the database raises StoreWrongKey with the file unchanged.
     """
+    from app import keychain, keys
+
     paths = ProfilePaths(folder)
     if not paths.exists():
         raise ProfileNotFound()
@@ -379,6 +406,8 @@ def unlock(folder: Path, passphrase: str | None = None) -> Session:
 
 def recover(folder: Path, private_key_pem: bytes, new_passphrase: str) -> Session:
     """IT recovery: open with the organisation key and set a new passphrase."""
+    from app import keys
+
     paths = ProfilePaths(folder)
     keys.check_passphrase_strength(new_passphrase)
     keyfile = keys.read_key_file(paths.key)

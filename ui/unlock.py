@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import keys
 from app.errors import HavenError, KeychainUnavailable, WrongPassphrase
 from app.profile import ProfilePaths, unlock
 from ui import plain_text
@@ -53,6 +52,8 @@ def qt_wait(seconds: float, callback: Callable[[], None]) -> None:
 
 
 def uses_keychain(folder: Path) -> bool:
+    from app import keys  # read after the unlock screen has painted (see UnlockScreen)
+
     try:
         keyfile = keys.read_key_file(ProfilePaths(folder).key)
     except HavenError:
@@ -163,8 +164,10 @@ class UnlockScreen(QWidget):
         self.passphrase.returnPressed.connect(self.try_passphrase)
         self.setFocusProxy(self.passphrase)
 
-        if try_keychain and uses_keychain(profile_dir):
-            QTimer.singleShot(0, self.try_keychain)
+        if try_keychain:
+            # Whether this profile unlocks by keychain is read from its key file once the
+            # screen is up: the screen paints without loading the key file code (issue 11).
+            QTimer.singleShot(0, self._try_keychain_if_on)
 
     @property
     def failures(self) -> int:
@@ -181,6 +184,10 @@ class UnlockScreen(QWidget):
         self.notice.setVisible(bool(clean))
 
     # ---- keychain ---------------------------------------------------------------------
+
+    def _try_keychain_if_on(self) -> None:
+        if self._task is None and uses_keychain(self._dir):
+            self.try_keychain()
 
     def try_keychain(self) -> None:
         if self._task is not None:
