@@ -37,7 +37,8 @@ def test_clicking_the_option_words_answers_like_the_button(bench: Workbench, qtb
     driver = FormDriver(qtbot, view)
     view.go_to_section(section_index(view, "incidences"))
     known = driver.item("incidence_known")
-    row = known.buttons["yes"].parentWidget()
+    row = known.row_of(known.buttons["yes"])
+    assert row is not None
     driver.click(row.label)
     qtbot.waitUntil(lambda: known.value() == "yes", timeout=2000)
     assert known.buttons["yes"].hasFocus()

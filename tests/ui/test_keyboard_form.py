@@ -77,8 +77,11 @@ def test_focus_lands_on_the_suggested_category(bench: Workbench, qtbot: Any) -> 
     qtbot.waitUntil(lambda: QApplication.focusWidget() is suggested)
     assert widget.value() is None
     assert "Haven’s suggestion" in suggested.accessibleDescription()
-    row = suggested.parentWidget()
-    assert row is not None and row.findChild(QLabel, "suggestionMark").isVisible()
+    row = widget.row_of(suggested)
+    assert row is not None and row.suggestion is not None
+    assert row.suggestion.objectName() == "suggestionMark" and row.suggestion.isVisible()
+    marks = [m for m in widget.findChildren(QLabel, "suggestionMark") if m.isVisible()]
+    assert marks == [row.suggestion]
     # Tab away and back in (Shift+Tab from the next control): the suggestion again.
     driver.press(Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not suggested)

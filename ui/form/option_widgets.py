@@ -10,10 +10,10 @@ clicking the words toggles it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import (
     QFocusEvent,
     QKeyEvent,
@@ -30,20 +30,20 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
     QSizePolicy,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from app.forms.definitions import YES_NO_LABELS, Item
 from ui import plain_text
-from ui.form.item_widgets import ItemContext, ItemWidget, muted, unwrapped_size_hint
+from ui.form.item_widgets import ItemContext, ItemWidget, muted
 from ui.form.wrap_label import WrapLabel
 from ui.theme import scaled_font
 from ui.widgets.focus_ring import OWN_FOCUS_PROPERTY
@@ -68,43 +68,56 @@ class WheelGuard(QObject):
 
 
 class ClickableLabel(WrapLabel):
-    """A word-wrapping label that acts on its button when clicked."""
+    """A word-wrapping label (an option's words or hint) that acts on its option's button
+    when clicked.
 
-    clicked = Signal()
+    It finds its row through the widget holding it rather than through a signal or a
+    reference of its own: a connection per label was a measurable part of building a
+    page of options, and a label pointing back at its row would tie the row, the label
+    and the button into a cycle only Python's cyclic collector frees (issue 11)."""
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit()
+            for row in rows_of(self.parentWidget()):
+                if self is row.label or self is row.hint:
+                    row.activate()
+                    break
         super().mouseReleaseEvent(event)
 
 
-class OptionRow(QFrame):
+class OptionRow:
     """A check box or radio button with its words beside it, wrapping, and a hint below.
 
-    The whole row is outlined in the highlight colour while the button has focus, so the
-    focus stays visible whatever the style draws for a text-less button (the window's
-    focus ring, ui.widgets.focus_ring, leaves these buttons to their row).
+    The row is a layout inside the widget that holds the options (the question's group
+    box, or a tick's item widget), not a widget of its own: a frame per option was a
+    quarter of the widgets of a page of options, each built, polished, shown, laid out
+    and painted on every section switch (issue 11). The holder outlines the row in the
+    highlight colour while the button has focus (`paint_focused_row`), so the focus stays
+    visible whatever the style draws for a text-less button (the window's focus ring,
+    ui.widgets.focus_ring, leaves these buttons to their row).
     """
+
+    __slots__ = ("button", "hint", "label", "layout", "suggestion")
 
     def __init__(
         self,
         button: QAbstractButton,
         text: str,
-        hint: str | None = None,
-        parent: QWidget | None = None,
+        hint: str | None,
+        holder: QWidget,
         *,
         suggestable: bool = False,
+        margin: int,
+        spacing: int,
     ) -> None:
-        super().__init__(parent)
         self.button = button
-        button.setParent(self)
-        button.setText("")
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         button.setProperty(OWN_FOCUS_PROPERTY, True)
-        layout = QHBoxLayout(self)
-        margin = max(2, self.fontMetrics().height() // 5)
+        layout = QHBoxLayout()
         layout.setContentsMargins(margin, margin, margin, margin)
+        layout.setSpacing(spacing)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        self.layout = layout
         # A column for the words only when there is more than the words (a hint, the
         # suggestion mark): a layout per option of a 150-question form is laid out on
         # every page otherwise (issue 11).
@@ -112,27 +125,23 @@ class OptionRow(QFrame):
         if hint or suggestable:
             words = QVBoxLayout()
             words.setSpacing(0)
-        self.label = ClickableLabel(plain_text(text), self)
+        self.label = ClickableLabel(plain_text(text), holder)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setBuddy(button)
-        self.label.clicked.connect(self._activate)
         words.addWidget(self.label, 1 if words is layout else 0)
         self.hint: QLabel | None = None
         if hint:
-            self.hint = ClickableLabel(plain_text(hint), self)
+            self.hint = ClickableLabel(plain_text(hint), holder)
             self.hint.setTextFormat(Qt.TextFormat.PlainText)
-            self.hint.setWordWrap(True)
             muted(self.hint)
-            self.hint.clicked.connect(self._activate)
             words.addWidget(self.hint)
         # The mark only where Haven can suggest (a choice with ``suggested_by``): a hidden
         # label under every option of a 150-question form is built and polished for
         # nothing on each page (issue 11).
         self.suggestion: QLabel | None = None
         if suggestable:
-            self.suggestion = QLabel("Haven’s suggestion", self)
+            self.suggestion = QLabel("Haven’s suggestion", holder)
             self.suggestion.setObjectName("suggestionMark")
             self.suggestion.setTextFormat(Qt.TextFormat.PlainText)
             self.suggestion.setFont(scaled_font(self.suggestion, 1.0, bold=True))
@@ -140,36 +149,116 @@ class OptionRow(QFrame):
             words.addWidget(self.suggestion)
         if words is not layout:
             layout.addLayout(words, 1)
-        button.installEventFilter(self)
 
-    def sizeHint(self) -> QSize:
-        return unwrapped_size_hint(self)
+    def geometry(self) -> QRect:
+        """The row's rectangle in its holder (what the focus outline goes round)."""
+        return self.layout.geometry()
 
-    def _activate(self) -> None:
-        if not self.button.isEnabled():
+    def activate(self) -> None:
+        """The words were clicked: focus the button and press it (unless read-only)."""
+        button = self.button
+        if not button.isEnabled():
             return
-        self.button.setFocus(Qt.FocusReason.MouseFocusReason)
-        if self.button.property("havenReadOnly"):
+        button.setFocus(Qt.FocusReason.MouseFocusReason)
+        if button.property("havenReadOnly"):
             return
-        self.button.click()
+        button.click()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Every event of the button passes here (polish, move, paint...): the type test
-        # is an isinstance, not enum look-ups, which cost a page of options ~10% (issue 11).
-        if isinstance(event, QFocusEvent) and watched is self.button:
-            self.update()
-        return False
+
+def row_metrics(holder: QWidget) -> tuple[int, int]:
+    """(margin, spacing) of the option rows in `holder`: the margins leave room for the
+    focus outline; the spacing between button and words is the style's, as it was when
+    each row was a widget of its own."""
+    margin = max(2, holder.fontMetrics().height() // 5)
+    spacing = holder.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
+    return margin, spacing
+
+
+def rows_of(holder: QWidget | None) -> Sequence[OptionRow]:
+    """The option rows laid out in `holder` (none if it holds none)."""
+    if isinstance(holder, OptionsBox):
+        return holder.rows
+    if isinstance(holder, TickWidget):
+        return (holder.row,)
+    return ()
+
+
+def paint_focused_row(holder: QWidget, rows: Iterable[OptionRow]) -> None:
+    """Outline the row whose button has the focus (called from the holder's paintEvent)."""
+    for row in rows:
+        if row.button.hasFocus():
+            painter = QPainter(holder)
+            pen = QPen(holder.palette().color(QPalette.ColorRole.Highlight))
+            pen.setWidth(max(2, holder.fontMetrics().height() // 8))
+            painter.setPen(pen)
+            inset = pen.width() // 2 + 1
+            painter.drawRect(row.geometry().adjusted(inset, inset, -inset, -inset))
+            painter.end()
+            return
+
+
+def _focus_moved(button: QAbstractButton) -> None:
+    """Repaint the row of `button` as it gains or loses the focus (its outline)."""
+    holder = button.parentWidget()
+    for row in rows_of(holder):
+        if row.button is button and holder is not None:
+            holder.update(row.geometry())
+            return
+
+
+class OptionRadio(QRadioButton):
+    """An option's radio button: tells its row and its question about focus and keys.
+
+    Virtual overrides rather than event filters: a filter sees every event of every
+    button (polish, move, show, paint...) on each section switch, in Python (issue 11);
+    these see only focus changes and key presses. A read-only record's guard (an event
+    filter, ui.form.item_widgets.ReadOnlyGuard) still sees the keys first. The question
+    is found through the parents, not held, so no reference cycle keeps it alive."""
+
+    def _question(self) -> ChoiceWidget | None:
+        box = self.parentWidget()
+        question = box.parentWidget() if box is not None else None
+        return question if isinstance(question, ChoiceWidget) else None
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        _focus_moved(self)
+        question = self._question()
+        if question is not None:
+            question.option_focused(self, event.reason())
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        _focus_moved(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        question = self._question()
+        if question is None or not question.option_key(self, event):
+            super().keyPressEvent(event)
+
+
+class OptionCheck(QCheckBox):
+    """An option's (or a tick's) check box: its row is outlined while it has focus."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        _focus_moved(self)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        _focus_moved(self)
+
+
+class OptionsBox(QGroupBox):
+    """The group box named after a question, holding its option rows (and their outline)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.rows: list[OptionRow] = []
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if self.button.hasFocus():
-            painter = QPainter(self)
-            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight))
-            pen.setWidth(max(2, self.fontMetrics().height() // 8))
-            painter.setPen(pen)
-            inset = pen.width() // 2 + 1
-            painter.drawRect(self.rect().adjusted(inset, inset, -inset, -inset))
-            painter.end()
+        paint_focused_row(self, self.rows)
 
 
 _WHEEL_GUARD = WheelGuard()
@@ -183,13 +272,20 @@ class TickWidget(ItemWidget):
     ) -> None:
         super().__init__(item, path, context, parent)
         self._add_error_label()
-        self.check = QCheckBox(self)
+        self.check = OptionCheck(self)
         self.check.setObjectName(f"input:{path}")
-        self.row = OptionRow(self.check, self.label_text(), item.help, self)
-        self.body.addWidget(self.row)
+        margin, spacing = row_metrics(self)
+        self.row = OptionRow(
+            self.check, self.label_text(), item.help, self, margin=margin, spacing=spacing
+        )
+        self.body.addLayout(self.row.layout)
         self._add_guidance()
         self._name_input(self.check)
         self.check.toggled.connect(self._edited)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_focused_row(self, (self.row,))
 
     def value(self) -> Any:
         return True if self.check.isChecked() else None
@@ -217,9 +313,9 @@ class _OptionsWidget(ItemWidget):
     official wording is often a long sentence.
     """
 
-    def _build_box(self, *, inline: bool) -> QGroupBox:
+    def _build_box(self, *, inline: bool) -> OptionsBox:
         self._add_header()
-        box = QGroupBox(self)
+        box = OptionsBox(self)
         box.setObjectName(f"group:{self.path}")
         box.setFlat(True)
         box.setAccessibleName(self.accessible_name())
@@ -232,20 +328,40 @@ class _OptionsWidget(ItemWidget):
         layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(box) if inline else QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         self.box_layout = layout
+        self._row_metrics = row_metrics(box)
         self.body.addWidget(box)
         return box
 
     def _option_button(
-        self, box: QGroupBox, button: QAbstractButton, value: str, words: str, hint: str | None
+        self,
+        box: OptionsBox,
+        button: QAbstractButton,
+        value: str,
+        words: str,
+        hint: str | None,
     ) -> OptionRow:
         button.setObjectName(f"input:{self.path}={value}")
         button.setAccessibleName(plain_text(words, one_line=True))
         self._option_hints[button] = hint
         button.setAccessibleDescription(self._option_description(hint))
-        row = OptionRow(button, words, hint, box, suggestable=self.item.suggested_by is not None)
+        margin, spacing = self._row_metrics
+        row = OptionRow(
+            button,
+            words,
+            hint,
+            box,
+            suggestable=self.item.suggested_by is not None,
+            margin=margin,
+            spacing=spacing,
+        )
         self._rows[button] = row
-        self.box_layout.addWidget(row)
+        box.rows.append(row)
+        self.box_layout.addLayout(row.layout)
         return row
+
+    def row_of(self, button: QAbstractButton) -> OptionRow | None:
+        """The row of an option's button (its words, hint and suggestion mark)."""
+        return self._rows.get(button)
 
     def _option_description(self, hint: str | None, suggested: bool = False) -> str:
         """An option's description: the question it answers, the question's help, the
@@ -282,11 +398,10 @@ class ChoiceWidget(_OptionsWidget):
         self.buttons: dict[str, QRadioButton] = {}
         self._suggested: str | None = None
         for value, words, hint in _options_of(item):
-            button = QRadioButton(self.box)
+            button = OptionRadio(self.box)
             self._option_button(self.box, button, value, words, hint)
             self.group.addButton(button)
             self.buttons[value] = button
-            button.installEventFilter(self)
         if inline:
             self.box_layout.addStretch(1)
         self.group.buttonToggled.connect(self._toggled)
@@ -321,39 +436,34 @@ class ChoiceWidget(_OptionsWidget):
     def suggested(self) -> str | None:
         return self._suggested
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Arrow keys move to the next option AND choose it, as radio buttons do in
-        every browser and operating system (Qt's own only move the focus while nothing is
-        chosen, so a keyboard user could not answer without Space). A read-only record's
-        guard sees the key first and keeps it. Tabbing into the options while none is
-        chosen lands on Haven's suggestion, if there is one."""
+    def option_focused(self, button: QRadioButton, reason: Qt.FocusReason) -> None:
+        """Tabbing into the options while none is chosen lands on Haven's suggestion, if
+        there is one."""
         if (
-            isinstance(event, QFocusEvent)
-            and event.type() == QEvent.Type.FocusIn
-            and event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
-            and self.value() is None
+            reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
             and self._suggested is not None
-            and watched is not self.buttons[self._suggested]
-            and watched in self.buttons.values()
+            and button is not self.buttons[self._suggested]
+            and self.value() is None
         ):
             target = self.buttons[self._suggested]
             QTimer.singleShot(0, lambda: target.setFocus(Qt.FocusReason.OtherFocusReason))
+
+    def option_key(self, button: QRadioButton, event: QKeyEvent) -> bool:
+        """Arrow keys move to the next option AND choose it, as radio buttons do in
+        every browser and operating system (Qt's own only move the focus while nothing is
+        chosen, so a keyboard user could not answer without Space). A read-only record's
+        guard sees the key first and keeps it. True: the key was used."""
+        step = self._ARROWS.get(event.key())
+        if step is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
-        if (
-            isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in self._ARROWS
-            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            and watched in self.buttons.values()
-        ):
-            buttons = list(self.buttons.values())
-            step = self._ARROWS[event.key()]
-            target = buttons[(buttons.index(watched) + step) % len(buttons)]  # type: ignore[arg-type]
-            target.setFocus(Qt.FocusReason.TabFocusReason)
-            if not self._read_only:
-                target.setChecked(True)
-            return True
-        return False  # (QObject.eventFilter's answer, without a call into Qt per event)
+        buttons = list(self.buttons.values())
+        if button not in buttons:
+            return False
+        target = buttons[(buttons.index(button) + step) % len(buttons)]
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        if not self._read_only:
+            target.setChecked(True)
+        return True
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -482,7 +592,7 @@ class MultiWidget(_OptionsWidget):
         self.buttons: dict[str, QCheckBox] = {}
         self._order: list[str] = []
         for value, words, hint in _options_of(item):
-            button = QCheckBox(self.box)
+            button = OptionCheck(self.box)
             self._option_button(self.box, button, value, words, hint)
             button.toggled.connect(lambda on, v=value: self._toggled(v, on))
             self.buttons[value] = button
