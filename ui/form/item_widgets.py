@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -157,6 +157,36 @@ def _coloured(widget: QWidget, colour: QColor) -> None:
     widget.setPalette(palette)
 
 
+class ErrorBar(QFrame):
+    """The coloured bar down the left of a question with a problem (GOV.UK error pattern).
+
+    It sits outside the question's layout: while shown, the layout's left margin leaves
+    its width and the style's spacing, and the bar follows the question's height, which
+    is where a row layout of bar and body would put it."""
+
+    def __init__(self, item: QWidget, body: QVBoxLayout) -> None:
+        super().__init__(item)
+        self._body = body
+        self.setFixedWidth(max(3, item.fontMetrics().horizontalAdvance("0") // 2))
+        self.setAutoFillBackground(True)
+        self.setVisible(False)
+        item.installEventFilter(self)
+
+    def show_beside(self, on: bool) -> None:
+        item = self.parentWidget()
+        if item is None:
+            return
+        gap = item.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
+        self._body.setContentsMargins(self.width() + gap if on else 0, 0, 0, 0)
+        self.setGeometry(0, 0, self.width(), item.height())
+        self.setVisible(on)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QResizeEvent) and watched is self.parentWidget():
+            self.setGeometry(0, 0, self.width(), event.size().height())
+        return False
+
+
 # --- the base class -------------------------------------------------------------------------
 
 
@@ -182,17 +212,16 @@ class ItemWidget(QFrame):
         self._read_only = False
         self._problem: tuple[str, str] | None = None
         self.setObjectName(f"item:{path}")
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self._outer = outer
         # The error bar and message are made the first time a problem is shown (most
         # questions never have one): hidden widgets under each of 150 questions are built
-        # and polished for nothing on every page (issue 11).
-        self.bar: QFrame | None = None
+        # and polished for nothing on every page (issue 11). The bar is not in a layout:
+        # a row layout around the body for it was one more layout per question, laid
+        # out on every page (ErrorBar places it).
+        self.bar: ErrorBar | None = None
         self._error_slot: int | None = None
-        self.body = QVBoxLayout()
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(max(2, self.fontMetrics().height() // 4))
-        outer.addLayout(self.body, 1)
         self.label: QLabel | None = None
         self.hint: QLabel | None = None
         self.error_label: QLabel | None = None
@@ -272,13 +301,9 @@ class ItemWidget(QFrame):
         """Keep the message's place (GOV.UK: above the input); made when first needed."""
         self._error_slot = self.body.count()
 
-    def _make_error_widgets(self) -> tuple[QFrame, QLabel | None]:
+    def _make_error_widgets(self) -> tuple[ErrorBar, QLabel | None]:
         if self.bar is None:
-            self.bar = QFrame(self)
-            self.bar.setFixedWidth(max(3, self.fontMetrics().horizontalAdvance("0") // 2))
-            self.bar.setAutoFillBackground(True)
-            self.bar.setVisible(False)
-            self._outer.insertWidget(0, self.bar)
+            self.bar = ErrorBar(self, self.body)
         if self.error_label is None and self._error_slot is not None:
             label = WrapLabel("", self)
             label.setObjectName(f"error:{self.path}")
@@ -368,7 +393,7 @@ class ItemWidget(QFrame):
     def set_problem(self, message: str | None, severity: str = "error") -> None:
         """Show (or clear, with None) the engine's message beside the item."""
         self._problem = (message, severity) if message else None
-        bar: QFrame | None = self.bar
+        bar: ErrorBar | None = self.bar
         error_label: QLabel | None = self.error_label
         if message:
             bar, error_label = self._make_error_widgets()
@@ -381,7 +406,7 @@ class ItemWidget(QFrame):
             error_label.setVisible(bool(message))
         if bar is not None:
             _coloured(bar, ERROR_COLOUR if severity == "error" else WARNING_COLOUR)
-            bar.setVisible(bool(message))
+            bar.show_beside(bool(message))
         self._refresh_descriptions()
 
     def problem(self) -> tuple[str, str] | None:
