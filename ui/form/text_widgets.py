@@ -75,12 +75,13 @@ class TextWidget(ItemWidget):
 
 
 class _DeferredInput(ItemWidget):
-    """A question whose input can be made when it is first shown or asked for.
+    """A question whose header and input can be made when it is first shown or asked for.
 
     A question hidden by its relevance when its page is built (``deferred``) gets its
-    input then: a risk assessment page holds many hidden dates and long texts whose boxes
-    were built and polished unseen (issue 11). A value set before that is kept and shown
-    once the input exists; so is read-only.
+    label, hint, example, guidance and input then: a risk assessment page holds many
+    hidden dates and long texts whose words and boxes were built unseen (issue 11). A
+    value set before that is kept and shown once the input exists; so are read-only and
+    any problem.
     """
 
     def _start(self, deferred: bool, build: Callable[[], object]) -> None:
@@ -97,6 +98,8 @@ class _DeferredInput(ItemWidget):
             return
         self._built = True
         self._build()
+        if self._problem is not None:
+            self.set_problem(*self._problem)
         if self._pending is not None:
             value, self._pending = self._pending, None
             self.set_value(value)
@@ -122,11 +125,11 @@ class LongTextWidget(_DeferredInput):
         deferred: bool = False,
     ) -> None:
         super().__init__(item, path, context, parent)
-        self._add_header()
         self._edit: QPlainTextEdit | None = None
         self._start(deferred, self._build_edit)
 
     def _build_edit(self) -> None:
+        self._add_header()
         edit = QPlainTextEdit(self)
         edit.setObjectName(f"input:{self.path}")
         edit.setTabChangesFocus(True)
@@ -175,11 +178,11 @@ class DateWidget(_DeferredInput):
         deferred: bool = False,
     ) -> None:
         super().__init__(item, path, context, parent)
-        self._add_header(example="For example, 27 3 2011")
         self._date: DateInput | None = None
         self._start(deferred, self._build_date)
 
     def _build_date(self) -> None:
+        self._add_header(example="For example, 27 3 2011")
         date = DateInput(self.accessible_name(), self, hint="For example, 27 3 2011")
         date.setObjectName(f"input:{self.path}")
         date.setAccessibleDescription(self.accessible_description())
