@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.form_driver import FormDriver, Workbench
+from helpers.form_driver import FormDriver, Workbench, section_index
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from ui.form.option_widgets import ChoiceWidget
 
 
-def _section(view: Any, section_id: str) -> int:
-    return [s.id for s in view.form.sections].index(section_id)
-
-
 def test_arrow_keys_choose_within_a_radio_group(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "category"))
+    view.go_to_section(section_index(view, "category"))
     widget = driver.item("final_category")
     assert isinstance(widget, ChoiceWidget)
     buttons = list(widget.buttons.values())
@@ -45,7 +41,7 @@ def test_arrow_keys_choose_within_a_radio_group(bench: Workbench, qtbot: Any) ->
 def test_tab_leaves_a_radio_group_for_the_next_question(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "category"))
+    view.go_to_section(section_index(view, "category"))
     widget = driver.item("final_category")
     assert isinstance(widget, ChoiceWidget)
     first = next(iter(widget.buttons.values()))
@@ -70,7 +66,7 @@ def test_focus_lands_on_the_suggested_category(bench: Workbench, qtbot: Any) -> 
     )
     view = bench.open_view(qtbot, record.id)
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "category"))
+    view.go_to_section(section_index(view, "category"))
     widget = driver.item("final_category")
     assert isinstance(widget, ChoiceWidget)
     suggested = widget.buttons["2"]
@@ -94,7 +90,7 @@ def test_focus_lands_on_the_suggested_category(bench: Workbench, qtbot: Any) -> 
 def test_no_suggestion_leaves_focus_on_the_first_option(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "category"))
+    view.go_to_section(section_index(view, "category"))
     widget = driver.item("final_category")
     assert isinstance(widget, ChoiceWidget)
     assert widget.suggested() is None
@@ -109,7 +105,7 @@ def test_tab_from_an_unanswered_last_question_reaches_continue(
     Continue, never first to Previous section (Enter there would go back)."""
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "category"))
+    view.go_to_section(section_index(view, "category"))
     widget = driver.item("final_category")
     assert isinstance(widget, ChoiceWidget)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is next(iter(widget.buttons.values())))

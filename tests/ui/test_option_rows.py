@@ -9,7 +9,7 @@ import weakref
 from typing import Any
 
 import shiboken6
-from helpers.form_driver import FormDriver, Workbench
+from helpers.form_driver import FormDriver, Workbench, section_index
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -18,14 +18,10 @@ from ui.form.item_widgets import ItemContext
 from ui.form.option_widgets import ChoiceWidget
 
 
-def _section(view: Any, section_id: str) -> int:
-    return [s.id for s in view.form.sections].index(section_id)
-
-
 def test_the_focused_radio_row_is_outlined_until_focus_leaves(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "incidences"))
+    view.go_to_section(section_index(view, "incidences"))
     known = driver.item("incidence_known")
     assert isinstance(known, ChoiceWidget)
     # Going to the section focused the first option; the second one is not outlined.
@@ -46,7 +42,7 @@ def test_the_focused_radio_row_is_outlined_until_focus_leaves(bench: Workbench, 
 def test_clicking_an_options_hint_chooses_it(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("risk-assessment"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "cse_team"))
+    view.go_to_section(section_index(view, "cse_team"))
     level = driver.item("cse_risk_level")
     assert isinstance(level, ChoiceWidget)
     value, button = next(
@@ -64,7 +60,7 @@ def test_clicking_an_options_hint_chooses_it(bench: Workbench, qtbot: Any) -> No
 def test_read_only_words_take_focus_but_do_not_choose(bench: Workbench, qtbot: Any) -> None:
     view = bench.open_view(qtbot, bench.start("screening"))
     driver = FormDriver(qtbot, view)
-    view.go_to_section(_section(view, "incidences"))
+    view.go_to_section(section_index(view, "incidences"))
     known = driver.item("incidence_known")
     assert isinstance(known, ChoiceWidget)
     known.set_read_only(True)

@@ -118,6 +118,11 @@ def is_unanswered(value: object) -> bool:
     return value is None or value == "" or value == [] or value is False
 
 
+def section_index(view: FormView, section_id: str) -> int:
+    """Where a section is in the view's form (for `go_to_section`)."""
+    return [s.id for s in view.form.sections].index(section_id)
+
+
 class FormDriver:
     """Types and clicks answers into a shown FormView with pytest-qt's qtbot."""
 
